@@ -1,0 +1,103 @@
+// The result contract (`gatebench/result@1`), shared by loadgen (which records), the runner
+// (which adds gateway CPU, RSS and integrity) and reports (which render, compare and gate).
+// Users' scripts read these files: change the schema string when a field changes meaning.
+
+export const RESULT_SCHEMA = 'gatebench/result@1';
+
+/** Percentiles in milliseconds (fractional; recorded at microsecond precision). */
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+  count: number;
+}
+
+export interface MachineInfo {
+  cpus: number;
+  model: string;
+  memory_mb: number;
+  node: string;
+  os: string;
+  hostname?: string;
+}
+
+export interface SecondSample {
+  /** seconds since the start of the measured window */
+  t: number;
+  requests: number;
+  failures: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  users: number;
+  in_flight: number;
+}
+
+/** Encoded HDR histograms (hdr-histogram-js encodeIntoCompressedBase64), values in µs. */
+export interface EncodedHistograms {
+  latency: string;
+  latency_uncorrected?: string;
+  ttfb?: string;
+  ttft?: string;
+  /** one per recorded response header, keyed by header name; values in µs (header ms × 1000) */
+  headers: Record<string, string>;
+}
+
+/** Statistics for one request name (a template) — a row of the Locust-style table. */
+export interface NamedStats {
+  type: string; // 'POST'
+  name: string; // '/chat/completions'
+  requests: number;
+  failures: number;
+  latency_ms: Percentiles;
+}
+
+export interface LoadgenSelf {
+  cpu_percent: number;
+  event_loop_delay_p99_ms: number;
+  rss_mb: number;
+}
+
+export interface VariantResult {
+  name: string;
+  settings: Record<string, unknown>;
+  requests: number;
+  failures: Record<string, number>; // by status ("500") or error kind ("ECONNRESET", "timeout")
+  rps: number;
+  current_rps: number;
+  duration_s: number;
+  latency_ms: Percentiles;
+  /** latency without coordinated-omission correction (open model only) */
+  latency_uncorrected_ms?: Percentiles | null;
+  overhead_ms: Percentiles | null;
+  /** overhead measured from the fake upstream's ledger (no help from the gateway) */
+  overhead_ledger_ms?: Percentiles | null;
+  ttfb_ms?: Percentiles | null;
+  ttft_ms?: Percentiles | null;
+  headers_ms?: Record<string, Percentiles>;
+  by_name?: NamedStats[];
+  open_model?: { intended: number; late: number; dropped: number } | null;
+  gateway_cpu_us_per_req?: number | null;
+  gateway_rss_mb?: number | null;
+  integrity?: { ok: boolean; checks: { name: string; expected: number; actual: number; ok: boolean }[] } | null;
+  loadgen: LoadgenSelf;
+  reliable: boolean;
+  unreliable_reasons: string[];
+  timeseries: SecondSample[];
+  histograms: EncodedHistograms;
+  notes?: string[];
+}
+
+export interface RunResult {
+  schema: typeof RESULT_SCHEMA;
+  scenario: string;
+  run_id: string;
+  machine: MachineInfo;
+  start_time: string;
+  end_time: string;
+  partial?: boolean;
+  variants: VariantResult[];
+}
