@@ -1,0 +1,113 @@
+// `bench proxy`: load and validate the config, start one proxy (or N processes), print the
+// READY line the runner parses, and drain on SIGTERM/SIGINT.
+//
+// --instances N runs N OS processes on N ports (--port P → P..P+N-1; --port 0 → N free
+// ports), not node:cluster on one port: on Linux node:cluster cannot use SO_REUSEPORT and
+// balances connections round-robin through the primary, which costs the primary CPU per
+// connection and hides part of the gateway's cost; with N ports a load generator spreads
+// its users over the instances exactly. The primary is then only a supervisor: it forks
+// proxy/worker.js N times, waits for each to report its URL over IPC, writes READY, and
+// forwards SIGTERM. With --instances 1 the proxy runs in the command's own process.
+import { fork, type ChildProcess } from 'node:child_process';
+import { ERR_INVALID_ARG, ERR_SERVICE_START } from '../lib/errors.js';
+import { loadProxyConfigFile } from './config.js';
+import { startInstance, type InstanceOptions } from './instance.js';
+
+export interface ProxyFlags {
+  config?: string;
+  port: string;
+  host: string;
+  instances: string;
+  connections?: string;
+}
+
+function intFlag(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw ERR_INVALID_ARG([`--${name}`, `expected an integer >= ${min}, got ${JSON.stringify(value)}`]);
+  return n;
+}
+
+function ready(urls: string[], pids: number[]): void {
+  process.stderr.write(`READY ${JSON.stringify({ service: 'proxy', urls, pids, pid: process.pid })}\n`);
+}
+
+export async function runProxyCommand(flags: ProxyFlags): Promise<void> {
+  if (!flags.config) throw ERR_INVALID_ARG(['--config', 'a LiteLLM-style config file is required']);
+  const port = intFlag('port', flags.port, 0);
+  const instances = intFlag('instances', flags.instances, 1);
+  const connections = flags.connections !== undefined ? intFlag('connections', flags.connections, 1) : null;
+  if (port !== 0 && port + instances - 1 > 65535) throw ERR_INVALID_ARG(['--port', `${port}+${instances - 1} is past 65535`]);
+  // Validate once here, so that a bad file exits 2 with every problem before any fork.
+  await loadProxyConfigFile(flags.config);
+  const opts: InstanceOptions = { configPath: flags.config, port, host: flags.host, connections };
+  if (instances === 1) {
+    const inst = await startInstance(opts);
+    ready([inst.url], [process.pid]);
+    onSignals(async () => {
+      await inst.close();
+      process.exit(0);
+    });
+    return;
+  }
+  await runPrimary(opts, instances);
+}
+
+function onSignals(drain: () => Promise<void>): void {
+  let draining = false;
+  const handler = () => {
+    if (draining) return;
+    draining = true;
+    drain().catch((err: unknown) => {
+      process.stderr.write(`bench proxy: drain failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+async function runPrimary(opts: InstanceOptions, n: number): Promise<void> {
+  const workerPath = new URL('./worker.js', import.meta.url);
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const started = Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      const child = fork(workerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      return new Promise<{ url: string; pid: number }>((resolve, reject) => {
+        child.once('message', (m: { type?: string; url?: string; error?: string }) => {
+          if (m.type === 'ready' && m.url) resolve({ url: m.url, pid: child.pid as number });
+          else reject(ERR_SERVICE_START([`proxy instance ${i}`, m.error ?? 'no ready message']));
+        });
+        child.once('exit', (code) => {
+          if (!stopping) reject(ERR_SERVICE_START([`proxy instance ${i}`, `exited with code ${code}`]));
+        });
+        child.send({ ...opts, port: opts.port === 0 ? 0 : opts.port + i });
+      });
+    }),
+  );
+  let up: { url: string; pid: number }[];
+  try {
+    up = await started;
+  } catch (err) {
+    stopping = true;
+    for (const c of children) c.kill('SIGKILL');
+    throw err;
+  }
+  for (const c of children) {
+    c.on('exit', (code, signal) => {
+      if (!stopping) process.stderr.write(`bench proxy: instance ${c.pid} exited (${signal ?? code})\n`);
+    });
+  }
+  ready(
+    up.map((u) => u.url),
+    up.map((u) => u.pid),
+  );
+  onSignals(async () => {
+    stopping = true;
+    const exits = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve(c.exitCode ?? 0) : new Promise<number>((r) => c.once('exit', (code) => r(code ?? 1)))));
+    for (const c of children) c.kill('SIGTERM');
+    const codes = await Promise.all(exits);
+    process.exit(codes.every((c) => c === 0) ? 0 : 1);
+  });
+}
