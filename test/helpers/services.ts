@@ -1,0 +1,119 @@
+// Real PostgreSQL and Redis for tests. testDatabase(): a fresh database on DATABASE_URL's server
+// (dropped afterwards), or an embedded PostgreSQL when DATABASE_URL is unset. testRedis():
+// REDIS_URL when it answers, else a redis-server spawned on a free port, else a skip reason.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { freePort, startEmbeddedPostgres } from '../../proxy/state/embedded-postgres.js';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function testDatabase(): Promise<TestDatabase> {
+  const base = process.env.DATABASE_URL;
+  if (!base) {
+    const e = await startEmbeddedPostgres();
+    return { url: e.url, drop: () => e.stop() };
+  }
+  const name = `gb_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export type TestRedis = { url: string; prefix: string; cleanup(): Promise<void> } | { skip: string };
+
+async function answers(url: string): Promise<boolean> {
+  const c = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    return (await c.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    c.disconnect();
+  }
+}
+
+export interface SpawnedRedis {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A redis-server of the test's own on a free (or given) port; null when there is no redis-server. */
+export async function spawnRedis(port?: number): Promise<SpawnedRedis | null> {
+  const p = port ?? (await freePort());
+  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once('error', () => resolve(false));
+    child.once('spawn', () => resolve(true));
+  });
+  if (!spawned) return null;
+  const url = `redis://127.0.0.1:${p}`;
+  for (let i = 0; i < 100 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 50));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    url,
+    port: p,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export async function testRedis(): Promise<TestRedis> {
+  const prefix = `gbtest:${randomBytes(6).toString('hex')}:`;
+  let url = process.env.REDIS_URL;
+  let spawned: SpawnedRedis | null = null;
+  if (!url || !(await answers(url))) {
+    spawned = await spawnRedis();
+    if (!spawned) return { skip: `no Redis: ${url ? `${url} does not answer and ` : 'REDIS_URL unset and '}redis-server is not on PATH` };
+    url = spawned.url;
+  }
+  const u = url;
+  return {
+    url: u,
+    prefix,
+    async cleanup() {
+      if (spawned) return spawned.stop();
+      const c = new Redis(u, { maxRetriesPerRequest: 1 });
+      c.on('error', () => {});
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await c.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length) await c.del(...keys);
+        } while (cursor !== '0');
+      } finally {
+        c.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The embedded PostgreSQL: starts with real binaries (as root via a postgres user), accepts
+// queries, and leaves no process and no temp directory after stop().
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../proxy/state/embedded-postgres.js';
+import { createStateHooks } from '../proxy/state/index.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function postmasterPid(dataDir: string): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  return Number((await readFile(`${dataDir}/postmaster.pid`, 'utf8')).split('\n')[0]);
+}
+
+test('embedded PostgreSQL starts, answers, stops and leaves nothing behind', async () => {
+  const events = ['SIGINT', 'SIGTERM', 'beforeExit', 'message'] as const;
+  const counts = () => events.map((e) => process.listenerCount(e));
+  const before = counts();
+  const e = await startEmbeddedPostgres({ stopOnSignals: false });
+  assert.deepEqual(counts(), before, "embedded-postgres's signal/beforeExit hooks are removed: the caller owns shutdown");
+  let stopped = false;
+  try {
+    const pid = await postmasterPid(e.dataDir);
+    assert.ok(alive(pid), 'postmaster runs');
+    const c = new pg.Client({ connectionString: e.url });
+    await c.connect();
+    const r = await c.query<{ one: number }>('SELECT 1 AS one');
+    await c.end();
+    assert.equal(r.rows[0].one, 1);
+    await e.stop();
+    stopped = true;
+    assert.equal(alive(pid), false, 'postmaster is gone after stop');
+    assert.equal(existsSync(e.dataDir), false, 'data dir removed');
+    assert.equal(existsSync(e.dataDir.replace(/\/data$/, '')), false, 'temp dir removed');
+  } finally {
+    if (!stopped) await e.stop();
+  }
+});
+
+test('createStateHooks with no database configured runs on its own embedded PostgreSQL', async (t) => {
+  const saved = process.env.DATABASE_URL;
+  delete process.env.DATABASE_URL;
+  t.after(() => {
+    if (saved !== undefined) process.env.DATABASE_URL = saved;
+  });
+  const state = await createStateHooks({ config: {}, log: () => {} });
+  const url = new URL(state.databaseUrl);
+  const c = new pg.Client({ connectionString: state.databaseUrl });
+  await c.connect();
+  const r = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('gb_keys','gb_spend_logs','gb_models','schema_migrations')");
+  await c.end();
+  assert.equal(r.rows[0].n, 4, 'schema migrated');
+  await state.close();
+  const c2 = new pg.Client({ connectionString: state.databaseUrl, connectionTimeoutMillis: 1000 });
+  c2.on('error', () => {});
+  await assert.rejects(c2.connect(), 'the embedded server is stopped by close()');
+  assert.ok(url.port);
+});
+
+test('a process that only runs the embedded PostgreSQL stops it on SIGTERM and exits (default stopOnSignals)', async (t) => {
+  const mod = fileURLToPath(new URL('../proxy/state/embedded-postgres.js', import.meta.url));
+  const script = `import { startEmbeddedPostgres } from ${JSON.stringify(mod)};
+const e = await startEmbeddedPostgres();
+process.stdout.write(JSON.stringify({ dataDir: e.dataDir }) + '\\n');
+setInterval(() => {}, 1 << 30);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (c: Buffer) => {
+      buf += c.toString();
+      if (buf.includes('\n')) resolve(buf.split('\n')[0]);
+    });
+    child.once('exit', () => reject(new Error(`child exited before READY: ${buf}`)));
+  });
+  const { dataDir } = JSON.parse(line) as { dataDir: string };
+  const pid = await postmasterPid(dataDir);
+  assert.ok(alive(pid));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 143);
+  assert.equal(alive(pid), false, 'postmaster stopped');
+  assert.equal(existsSync(dataDir.replace(/\/data$/, '')), false, 'temp dir removed');
+});
