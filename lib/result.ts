@@ -42,6 +42,8 @@ export interface EncodedHistograms {
   latency_uncorrected?: string;
   ttfb?: string;
   ttft?: string;
+  /** inter-token gaps of streamed responses (optional, added by loadgen) */
+  itl?: string;
   /** one per recorded response header, keyed by header name; values in µs (header ms × 1000) */
   headers: Record<string, string>;
 }
@@ -77,6 +79,10 @@ export interface VariantResult {
   overhead_ledger_ms?: Percentiles | null;
   ttfb_ms?: Percentiles | null;
   ttft_ms?: Percentiles | null;
+  /** inter-token latency of streamed responses (optional, added by loadgen) */
+  itl_ms?: Percentiles | null;
+  /** usage tokens summed over streamed responses (optional, added by loadgen) */
+  tokens?: { prompt: number; completion: number } | null;
   headers_ms?: Record<string, Percentiles>;
   by_name?: NamedStats[];
   open_model?: { intended: number; late: number; dropped: number } | null;

@@ -1,0 +1,53 @@
+// `bench load` as a user runs it: a child process, stdout parsed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './helpers/loadgen-servers.js';
+
+const BENCH = fileURLToPath(new URL('../cli/bench.js', import.meta.url));
+
+function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c: Buffer) => (stdout += c));
+    p.stderr.on('data', (c: Buffer) => (stderr += c));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('bench load --json prints the result JSON alone on stdout; the URL path is the request path', async (t) => {
+  const srv = await startServer((_req, res) => {
+    res.setHeader('x-litellm-overhead-duration-ms', '2');
+    res.end('{}');
+  });
+  t.after(() => srv.close());
+  const r = await bench(['load', `${srv.url}/chat/completions`, '--seed-body', '--users', '3', '--duration', '1s', '--record-header', 'x-litellm-overhead-duration-ms', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout) as { requests: number; overhead_ms: { p50: number }; by_name: Array<{ type: string; name: string }> };
+  assert.ok(result.requests > 10);
+  assert.equal(result.overhead_ms.p50, 2);
+  assert.deepEqual(result.by_name.map((n) => [n.type, n.name]), [['POST', '/chat/completions']]);
+  assert.match(srv.bodies[0], /^\{"model":"db-openai-endpoint"/);
+});
+
+test('bench load prints the table on stdout without --json', async (t) => {
+  const srv = await startServer();
+  t.after(() => srv.close());
+  const r = await bench(['load', srv.url, '--rate', '50', '--duration', '1s']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Type.*Name.*# reqs.*# fails.*Median \(ms\).*95%ile \(ms\).*99%ile \(ms\).*Average \(ms\).*Current RPS/);
+  assert.match(r.stdout, /GET\s+│ \/\s+│ 5\d /);
+});
+
+test('bench load: bad flags are reported together, exit code 2', async () => {
+  const r = await bench(['load', 'http://127.0.0.1:1', '--users', '0', '--wait', 'soon', '--duration', 'forever', '--header', 'nocolon']);
+  assert.equal(r.code, 2);
+  for (const w of ['--users', '--wait', '--duration', '--header']) assert.ok(r.stderr.includes(w), `${w} in ${r.stderr}`);
+  assert.equal(r.stdout, '');
+  const r2 = await bench(['load', 'http://127.0.0.1:1', '--rate', '5', '--users', '3']);
+  assert.equal(r2.code, 2);
+  assert.match(r2.stderr, /cannot be combined/);
+});
