@@ -1,0 +1,102 @@
+// The trial driver and `bench gate --scenario --base-dir`, with two stand-in "builds": temp
+// directories whose dist/cli/bench.js prints a result the way `bench run --json` does (a real
+// `bench run` takes ~15 s a trial; the driver's job — which build runs when, with which
+// environment, what counts as a failed trial — does not need real load to be tested).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { isGbError } from '../lib/errors.js';
+import { runBenchJson, runInterleaved } from '../reports/gate/trials.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULT = readFileSync(join(ROOT, 'test/fixtures/gate/result-1.json'), 'utf8');
+const tmp = mkdtempSync(join(tmpdir(), 'gatebench-trials-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const journal = join(tmp, 'journal.txt');
+const scenario = join(tmp, 'gate.yaml');
+writeFileSync(scenario, 'name: gate\n');
+
+/**
+ * A stand-in build: prints result-1.json with the CPU per request scaled by `scale`, with ±3%
+ * deterministic jitter per call, plus GATEBENCH_INJECT_CPU_US; appends its label and argv to the journal.
+ */
+function fakeBuild(label: string, scale: number, exitCode = 0): string {
+  const dir = join(tmp, label);
+  mkdirSync(join(dir, 'dist/cli'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+  writeFileSync(join(dir, 'dist/cli/bench.js'), `
+import { appendFileSync, readFileSync } from 'node:fs';
+const r = ${RESULT};
+const n = readFileSync(${JSON.stringify(journal)}, { encoding: 'utf8', flag: 'a+' }).split('\\n').length;
+const jitter = 1 + ((n * 7919) % 7 - 3) / 100;
+r.variants[1].gateway_cpu_us_per_req = (95 * ${scale} + Number(process.env.GATEBENCH_INJECT_CPU_US ?? 0)) * jitter;
+appendFileSync(${JSON.stringify(journal)}, ${JSON.stringify(label)} + ' ' + process.argv.slice(2).join(' ') + '\\n');
+if (${exitCode} === 1) { process.stderr.write('boom: the upstream did not start\\n'); process.exit(1); }
+process.stdout.write(JSON.stringify(r) + '\\n');
+process.exitCode = ${exitCode};
+`);
+  return dir;
+}
+
+const base = fakeBuild('base', 1);
+const same = fakeBuild('same', 1);
+const slow = fakeBuild('slow', 1.3);
+const thresholdsFail = fakeBuild('thresholds', 1, 99);
+const broken = fakeBuild('broken', 1, 1);
+const opts = { scenario, duration: '2s' };
+
+describe('trial driver', () => {
+  it('runs each side\'s own build, interleaved A B B A, with the side\'s environment', async () => {
+    writeFileSync(journal, '');
+    const [a, b] = await runInterleaved([{ label: 'base', dir: base }, { label: 'same', dir: same, env: { GATEBENCH_INJECT_CPU_US: '50' } }], 2, opts);
+    const lines = readFileSync(journal, 'utf8').trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.split(' ')[0]), ['base', 'same', 'same', 'base']);
+    assert.match(lines[0], new RegExp(`^base run ${scenario} --json --out \\S+gatebench-trial-\\S+ --duration 2s$`));
+    assert.deepEqual(a.map((t) => t.label), ['base-1', 'base-2']);
+    assert.deepEqual(b.map((t) => t.label), ['same-1', 'same-2']);
+    assert.ok(a.every((t) => (t.figures.cpu_us_per_req as number) < 100));
+    assert.ok(b.every((t) => (t.figures.cpu_us_per_req as number) > 140), 'the injected CPU reached the candidate only');
+  });
+
+  it('a trial whose scenario thresholds failed (exit 99) still counts; a crash is an error with the stderr tail', async () => {
+    const r = await runBenchJson({ label: 'thresholds', dir: thresholdsFail }, opts);
+    assert.equal(r.schema, 'gatebench/result@1');
+    await assert.rejects(runBenchJson({ label: 'broken', dir: broken }, opts), (err: unknown) =>
+      isGbError(err) && err.exitCode === 1 && /broken trial failed: bench run exited with 1/.test(err.message) && err.problems.some((p) => /boom/.test(p)));
+    await assert.rejects(runBenchJson({ label: 'nowhere', dir: join(tmp, 'nowhere') }, opts), /has no build \(dist\/cli\/bench\.js\)/);
+  });
+});
+
+function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/cli/bench.js'), ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('bench gate --scenario --base-dir (interleaved, through the CLI)', () => {
+  it('same code → exit 0; 30% more CPU → exit 99', async () => {
+    const ok = await bench(['gate', '--scenario', scenario, '--base-dir', base, '--head-dir', same, '--trials', '4', '--figures', 'cpu_us_per_req']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /cpu_us_per_req \(n=4\/4\)/);
+    assert.match(ok.stderr, /trial 8\/8: base #4/);
+    const bad = await bench(['gate', '--scenario', scenario, '--base-dir', base, '--head-dir', slow, '--trials', '4', '--figures', 'cpu_us_per_req']);
+    assert.equal(bad.code, 99, bad.stderr);
+    assert.match(bad.stderr, /performance gate failed: cpu_us_per_req \+3\d(\.\d)?%/);
+  });
+
+  it('a broken base build fails the gate run with exit 1, not a verdict', async () => {
+    const r = await bench(['gate', '--scenario', scenario, '--base-dir', broken, '--head-dir', same, '--trials', '3']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /bench: base trial failed: bench run exited with 1 \[GB_ERR_TRIAL_FAILED\]\n {2}- boom: the upstream did not start/);
+  });
+});

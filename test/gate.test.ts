@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { isGbError } from '../lib/errors.js';
+import type { RunResult } from '../lib/result.js';
+import { parseTolerance, runGate } from '../reports/gate/gate.js';
+import { loadTrials, trialsFromJson, trialsFromRunResult, type TrialRecord } from '../reports/gate/records.js';
+import { renderGateJUnit, renderGateMarkdown, renderGateTable } from '../reports/gate/render.js';
+import { interleaveOrder } from '../reports/gate/trials.js';
+
+// dist/test/gate.test.js → the source tree's fixtures (JSON is not compiled)
+const FIX = fileURLToPath(new URL('../../test/fixtures/gate/', import.meta.url));
+const fixture = (name: string) => `${FIX}${name}`;
+const trialsOf = (name: string) => loadTrials([fixture(name)]).trials;
+
+describe('trial records', () => {
+  it('a RunResult with a direct variant gives machine-independent figures', () => {
+    const runs = [1, 2, 3].map((i) => JSON.parse(readFileSync(fixture(`result-${i}.json`), 'utf8')) as RunResult);
+    const recs = runs.flatMap((r) => trialsFromRunResult(r));
+    assert.deepEqual(recs.map((t) => t.label), ['run-1', 'run-2', 'run-3']);
+    // the fixtures' machine speed swings ±30% between runs; latency ÷ direct does not move
+    for (const t of recs) {
+      assert.ok(Math.abs((t.figures.latency_p50_rel as number) - 1.4) < 1e-3, JSON.stringify(t.figures));
+      assert.ok(Math.abs((t.figures.latency_p99_rel as number) - 1.4) < 1e-3);
+    }
+    const raw = runs.map((r) => r.variants[1].latency_ms.p50);
+    assert.ok(Math.max(...raw) / Math.min(...raw) > 1.1, 'the fixtures do vary in raw latency');
+    assert.equal(typeof recs[0].figures.cpu_us_per_req, 'number');
+  });
+
+  it('groups variants by settings.trial and suffixes figures when there are several gateways', () => {
+    const base = JSON.parse(readFileSync(fixture('result-1.json'), 'utf8')) as RunResult;
+    const [direct, ref] = base.variants;
+    const r: RunResult = {
+      ...base,
+      variants: [1, 2].flatMap((trial) => [
+        { ...direct, settings: { ...direct.settings, trial } },
+        { ...ref, name: 'proxy-a', settings: { trial } },
+        { ...ref, name: 'proxy-b', settings: { trial }, gateway_cpu_us_per_req: 1 },
+      ]),
+    };
+    const recs = trialsFromRunResult(r);
+    assert.deepEqual(recs.map((t) => t.label), ['run-1#1', 'run-1#2']);
+    assert.equal(recs[0].figures['cpu_us_per_req[proxy-b]'], 1);
+    assert.ok('latency_p99_rel[proxy-a]' in recs[0].figures);
+  });
+
+  it('rejects files that are not results, trials or baselines, listing every problem', () => {
+    assert.throws(() => trialsFromJson('x.json', { schema: 'other' }), /x\.json is not a gatebench result: expected schema gatebench\/result@1/);
+    assert.throws(
+      () => trialsFromJson('b.json', { schema: 'gatebench/baseline@1', scenario: 's', trials: [{ figures: { a: 'fast' } }, {}] }),
+      (err: unknown) => isGbError(err) && err.problems.length === 2 && /trials\[0\]\.figures\.a: expected a number or null/.test(err.problems[0]),
+    );
+    assert.throws(() => loadTrials([fixture('missing.json')]), /cannot read .*missing\.json: ENOENT/);
+  });
+
+  it('interleaves sides A B B A A B …', () => {
+    assert.deepEqual(interleaveOrder(3), [0, 1, 1, 0, 0, 1]);
+  });
+});
+
+describe('runGate on fixtures', () => {
+  it('same distribution → passes with no significant change', () => {
+    const r = runGate(trialsOf('baseline.json'), trialsOf('candidate-same.json'), { seed: 1 });
+    assert.equal(r.passed, true);
+    assert.deepEqual(r.figures.map((f) => f.figure), ['cpu_us_per_req', 'latency_p50_rel', 'latency_p99_rel']);
+    assert.ok(r.figures.every((f) => f.verdict === 'no significant change'), JSON.stringify(r.figures));
+  });
+
+  it('20% slower → fails on every figure', () => {
+    const r = runGate(trialsOf('baseline.json'), trialsOf('candidate-slow.json'), { seed: 1 });
+    assert.equal(r.passed, false);
+    for (const f of r.figures) {
+      assert.equal(f.verdict, 'regression', `${f.figure}: ${JSON.stringify(f)}`);
+      assert.ok(f.ci_low > 1.1 && f.p_value < 0.01);
+    }
+  });
+
+  it('20% faster → improvement, passes', () => {
+    const r = runGate(trialsOf('baseline.json'), trialsOf('candidate-fast.json'));
+    assert.equal(r.passed, true);
+    assert.ok(r.figures.every((f) => f.verdict === 'improvement'));
+  });
+
+  it('a looser tolerance lets the 20% slowdown pass', () => {
+    assert.equal(runGate(trialsOf('baseline.json'), trialsOf('candidate-slow.json'), { tolerance: 0.3 }).passed, true);
+  });
+
+  it('--figures picks figures and names ones a side lacks', () => {
+    const r = runGate(trialsOf('baseline.json'), trialsOf('candidate-slow.json'), { figures: ['overhead_p50'] });
+    assert.deepEqual(r.figures.map((f) => f.figure), ['overhead_p50']);
+    assert.throws(() => runGate(trialsOf('baseline.json'), trialsOf('candidate-same.json'), { figures: ['nope'] }), (err: unknown) =>
+      isGbError(err) && err.exitCode === 2 && /nope: the baseline has no value for it/.test(err.problems[0]));
+  });
+
+  it('too few trials → insufficient data, not a verdict', () => {
+    const few: TrialRecord[] = trialsOf('candidate-slow.json').slice(0, 2);
+    const r = runGate(trialsOf('baseline.json'), few);
+    assert.equal(r.passed, true);
+    assert.ok(r.figures.every((f) => f.verdict === 'insufficient data'));
+  });
+
+  it('parses tolerances', () => {
+    assert.equal(parseTolerance('10%'), 0.1);
+    assert.equal(parseTolerance('0.05'), 0.05);
+    assert.equal(parseTolerance('5'), 0.05);
+    assert.throws(() => parseTolerance('ten'), /--tolerance: expected a percentage/);
+    assert.throws(() => parseTolerance('100%'), /must be below 100%/);
+  });
+});
+
+describe('gate output', () => {
+  const failed = runGate(trialsOf('baseline.json'), trialsOf('candidate-slow.json'), { seed: 1 });
+  const passed = runGate(trialsOf('baseline.json'), trialsOf('candidate-same.json'), { seed: 1 });
+
+  it('the table names each figure, its CI and verdict', () => {
+    const t = renderGateTable(failed);
+    assert.match(t, /cpu_us_per_req \(n=10\/10\)/);
+    assert.match(t, /95% CI/);
+    assert.match(t, /✗ regression \(\+?\d+(\.\d+)?%\)/);
+    assert.match(t, /gate FAILED: cpu_us_per_req \+\d+(\.\d)?% \(CI 1\.\d{3} – 1\.\d{3}, tolerance 10%\)/);
+    assert.match(renderGateTable(passed), /gate passed: no significant change/);
+  });
+
+  it('the Markdown is a GitHub table with a verdict line', () => {
+    const md = renderGateMarkdown(failed, 'gate: fixtures');
+    const lines = md.split('\n');
+    assert.equal(lines[0], '### ❌ gate: fixtures');
+    const header = lines.findIndex((l) => l.startsWith('| figure |'));
+    assert.ok(header > 0);
+    assert.equal(lines[header + 1], '|---|---:|---:|---:|---:|---:|---|');
+    const rows = lines.slice(header + 2).filter((l) => l.startsWith('| `'));
+    assert.equal(rows.length, 3);
+    for (const row of rows) assert.equal(row.split(' | ').length, 7, row);
+    assert.match(md, /\*\*gate FAILED: /);
+    assert.match(renderGateMarkdown(passed), /^### ✅ .*\n\n\*\*gate passed: no significant change\*\*/);
+  });
+
+  it('JUnit XML: one testcase per figure, failures marked, well-formed', () => {
+    const x = renderGateJUnit(failed);
+    assert.match(x, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="gatebench" tests="3" failures="3" skipped="0">/);
+    assert.equal((x.match(/<testcase /g) ?? []).length, 3);
+    assert.equal((x.match(/<failure /g) ?? []).length, 3);
+    assertWellFormed(x);
+    const ok = renderGateJUnit(passed);
+    assert.match(ok, /failures="0"/);
+    assertWellFormed(ok);
+  });
+});
+
+/** A strict little XML checker: tags balance, attributes are quoted, & only in entities. */
+function assertWellFormed(xml: string): void {
+  const body = xml.replace(/^<\?xml[^?]*\?>\s*/, '');
+  const stack: string[] = [];
+  const re = /<(\/?)([A-Za-z][\w.-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
+  let m: RegExpExecArray | null;
+  let consumed = 0;
+  while ((m = re.exec(body)) !== null) {
+    consumed = re.lastIndex;
+    if (m[5] !== undefined) {
+      assert.doesNotMatch(m[5], /&(?!(amp|lt|gt|quot|apos);)/, `bare & in text: ${m[5]}`);
+      if (stack.length === 0) assert.match(m[5], /^\s*$/, 'text outside the root element');
+      continue;
+    }
+    assert.doesNotMatch(m[3], /&(?!(amp|lt|gt|quot|apos);)/, `bare & in attributes: ${m[3]}`);
+    if (m[1] === '/') assert.equal(stack.pop(), m[2], `mismatched </${m[2]}>`);
+    else if (m[4] !== '/') stack.push(m[2]);
+  }
+  assert.equal(consumed, body.length, `unparseable XML near: ${body.slice(consumed, consumed + 60)}`);
+  assert.deepEqual(stack, [], 'unclosed elements');
+}
