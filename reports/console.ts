@@ -1,0 +1,56 @@
+// The console report: for each variant the seed page's table, then one comparison table
+// (variants as rows), the findings and the notes. Pure: a result in, a string out.
+import Table from 'cli-table3';
+import type { RunResult, VariantResult } from '../lib/result.js';
+import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
+import { findings } from './findings.js';
+
+const PLAIN = { head: [] as string[], border: [] as string[] };
+/** No rule between body rows: the tables stay as compact as the seed's. */
+export const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
+function table(head: string[], rows: string[][], alignRightFrom: number): string {
+  const t = new Table({
+    head,
+    style: PLAIN,
+    chars: COMPACT,
+    colAligns: head.map((_h, i) => (i >= alignRightFrom ? 'right' : 'left')),
+  });
+  for (const r of rows) t.push(r);
+  return t.toString();
+}
+
+export function renderVariantTable(v: VariantResult): string {
+  return table(SEED_HEAD, seedRows(v), 2);
+}
+
+export function renderComparison(r: RunResult): string {
+  return table(COMPARE_HEAD, comparisonRows(r), 1);
+}
+
+export function renderConsole(r: RunResult): string {
+  const out: string[] = [];
+  out.push(`gatebench · ${r.scenario} · run ${r.run_id}${r.partial ? ' · PARTIAL' : ''}`);
+  out.push(`machine: ${machineLine(r)}`);
+  for (const v of r.variants) {
+    out.push('');
+    out.push(`── ${v.name} ── ${v.duration_s.toFixed(0)} s measured, ${v.requests.toLocaleString('en-US')} requests`);
+    out.push(renderVariantTable(v));
+  }
+  out.push('');
+  out.push('Comparison (latency and overhead in ms)');
+  out.push(renderComparison(r));
+  const f = findings(r);
+  if (f.length > 0) {
+    out.push('');
+    out.push('Findings');
+    for (const line of f) out.push(`- ${line}`);
+  }
+  const n = notes(r);
+  if (n.length > 0) {
+    out.push('');
+    out.push('Notes');
+    for (const line of n) out.push(`- ${line}`);
+  }
+  return out.join('\n') + '\n';
+}

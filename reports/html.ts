@@ -1,0 +1,173 @@
+// report.html: one self-contained file — uPlot (JS and CSS) inlined from node_modules, the
+// data embedded as JSON — that opens offline. Charts: latency p50/p99 and RPS over time,
+// and the percentile distribution of latency and overhead per variant (log scales), from
+// the encoded HDR histograms. Pure apart from reading uPlot's files.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import type { RunResult, VariantResult } from '../lib/result.js';
+import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows, OVERHEAD_HEADER } from './tables.js';
+import { findings } from './findings.js';
+
+const require = createRequire(import.meta.url);
+let uplotAssets: { js: string; css: string } | null = null;
+function uplot(): { js: string; css: string } {
+  if (uplotAssets) return uplotAssets;
+  const dist = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+  uplotAssets = { js: readFileSync(join(dist, 'uPlot.iife.min.js'), 'utf8'), css: readFileSync(join(dist, 'uPlot.min.css'), 'utf8') };
+  return uplotAssets;
+}
+
+export interface Distribution {
+  /** x: "nines" = −log10(1 − p/100): 0 = p0, 1 = p90, 2 = p99, 3 = p99.9 */
+  nines: number[];
+  ms: (number | null)[];
+}
+
+/** The percentile distribution of an encoded histogram (µs), on a nines grid. */
+export function distribution(encoded: string | undefined): Distribution | null {
+  if (!encoded) return null;
+  const h = decodeFromCompressedBase64(encoded);
+  if (h.totalCount === 0) return null;
+  const maxNines = Math.min(5, Math.max(1, Math.log10(h.totalCount)));
+  const nines: number[] = [];
+  const out: (number | null)[] = [];
+  for (let n = 0; n <= maxNines + 1e-9; n += 0.05) {
+    const p = 100 * (1 - 10 ** -n);
+    nines.push(Math.round(n * 100) / 100);
+    out.push(h.getValueAtPercentile(p) / 1000);
+  }
+  return { nines, ms: out };
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function htmlTable(head: string[], rows: string[][], alignRightFrom: number): string {
+  const th = head.map((h, i) => `<th${i >= alignRightFrom ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
+  const trs = rows.map((r) => `<tr>${r.map((c, i) => `<td${i >= alignRightFrom ? ' class="n"' : ''}${c.startsWith('LOST DATA') ? ' class="bad"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>\n${trs}\n</tbody></table>`;
+}
+
+interface ChartData {
+  variants: string[];
+  time: { t: number[]; p50: (number | null)[][]; p99: (number | null)[][]; rps: (number | null)[][] };
+  latency: (Distribution | null)[];
+  overhead: (Distribution | null)[];
+}
+
+function chartData(r: RunResult): ChartData {
+  const maxT = Math.max(0, ...r.variants.map((v) => v.timeseries.at(-1)?.t ?? 0));
+  const t = Array.from({ length: maxT }, (_x, i) => i + 1);
+  const col = (v: VariantResult, f: (s: VariantResult['timeseries'][number]) => number | null) => {
+    const byT = new Map(v.timeseries.map((s) => [s.t, s]));
+    return t.map((x) => {
+      const s = byT.get(x);
+      return s ? f(s) : null;
+    });
+  };
+  return {
+    variants: r.variants.map((v) => v.name),
+    time: {
+      t,
+      p50: r.variants.map((v) => col(v, (s) => s.p50_ms)),
+      p99: r.variants.map((v) => col(v, (s) => s.p99_ms)),
+      rps: r.variants.map((v) => col(v, (s) => s.requests)),
+    },
+    latency: r.variants.map((v) => distribution(v.histograms.latency)),
+    overhead: r.variants.map((v) => distribution(v.histograms.headers?.[OVERHEAD_HEADER])),
+  };
+}
+
+// Runs in the browser. Plain ES2017, no imports: uPlot is a global from the inlined IIFE.
+const CLIENT = String.raw`
+(function () {
+  var D = JSON.parse(document.getElementById('gb-data').textContent);
+  var COLORS = ['#1f77b4','#d62728','#2ca02c','#ff7f0e','#9467bd','#8c564b','#e377c2','#7f7f7f','#bcbd22','#17becf','#393b79','#637939'];
+  var W = Math.min(1000, document.body.clientWidth - 40);
+  var drawn = 0;
+  function nineLabel(n) { var p = 100 * (1 - Math.pow(10, -n)); return (p >= 99 ? p.toFixed(Math.max(0, Math.round(n) - 2)) : p.toFixed(0)) + '%'; }
+  function make(id, title, series, data, opts) {
+    var el = document.getElementById(id);
+    if (!el || data[0].length === 0) return;
+    var o = { title: title, width: W, height: 320, series: [{}].concat(series), scales: opts.scales, axes: opts.axes, legend: { live: true } };
+    new uPlot(o, data, el);
+    drawn++;
+  }
+  var t = D.time.t;
+  var s = [], d = [t];
+  D.variants.forEach(function (v, i) {
+    s.push({ label: v + ' p50', stroke: COLORS[i % 12], width: 1.5, spanGaps: true });
+    s.push({ label: v + ' p99', stroke: COLORS[i % 12], width: 1.5, dash: [6, 4], spanGaps: true });
+    d.push(D.time.p50[i]); d.push(D.time.p99[i]);
+  });
+  make('chart-latency-time', 'Latency over time (ms, p50 solid, p99 dashed)', s, d, { scales: { x: { time: false }, y: { distr: 3 } }, axes: [{ label: 'second' }, { label: 'ms' }] });
+  s = []; d = [t];
+  D.variants.forEach(function (v, i) { s.push({ label: v, stroke: COLORS[i % 12], width: 1.5, spanGaps: true }); d.push(D.time.rps[i]); });
+  make('chart-rps-time', 'Requests per second', s, d, { scales: { x: { time: false } }, axes: [{ label: 'second' }, { label: 'req/s' }] });
+  function dist(id, title, list) {
+    var xs = null; list.forEach(function (x) { if (x && (!xs || x.nines.length > xs.length)) xs = x.nines; });
+    if (!xs) return;
+    var ser = [], dat = [xs];
+    D.variants.forEach(function (v, i) {
+      var x = list[i]; if (!x) return;
+      var ys = xs.map(function (_n, k) { var y = x.ms[k]; return y == null || y <= 0 ? null : y; });
+      ser.push({ label: v, stroke: COLORS[i % 12], width: 1.5, spanGaps: true }); dat.push(ys);
+    });
+    make(id, title, ser, dat, {
+      scales: { x: { time: false }, y: { distr: 3 } },
+      axes: [{ label: 'percentile', splits: function (u) { var out = []; for (var n = 0; n <= u.scales.x.max + 1e-9; n++) out.push(n); return out; }, values: function (u, sp) { return sp.map(nineLabel); } }, { label: 'ms' }]
+    });
+  }
+  dist('chart-latency-dist', 'Latency by percentile (ms, log)', D.latency);
+  dist('chart-overhead-dist', 'Gateway overhead by percentile (ms, log)', D.overhead);
+  document.body.setAttribute('data-charts-drawn', String(drawn));
+})();
+`;
+
+/** JSON that is safe inside a <script> element. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export function renderHtml(r: RunResult): string {
+  const { js, css } = uplot();
+  const data = chartData(r);
+  const f = findings(r);
+  const n = notes(r);
+  const variants = r.variants
+    .map((v) => `<h3>${esc(v.name)}</h3><p>${v.duration_s.toFixed(0)} s measured, ${v.requests.toLocaleString('en-US')} requests.</p>${htmlTable(SEED_HEAD, seedRows(v), 2)}`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gatebench: ${esc(r.scenario)}</title>
+<style>${css}</style>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:20px;color:#222;max-width:1100px}
+table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #ccc;padding:3px 8px}th{background:#f4f4f4}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.bad{color:#b00;font-weight:600}
+.chart{margin:12px 0 24px}small{color:#666}
+</style></head>
+<body data-charts-drawn="0">
+<h1>gatebench: ${esc(r.scenario)}${r.partial ? ' (partial)' : ''}</h1>
+<p><small>Run ${esc(r.run_id)}, ${esc(r.start_time)} → ${esc(r.end_time)}. Machine: ${esc(machineLine(r))}.</small></p>
+<h2>Comparison</h2><p><small>Latency and overhead in ms.</small></p>
+${htmlTable(COMPARE_HEAD, comparisonRows(r), 1)}
+${f.length ? `<h2>Findings</h2><ul>${f.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+${n.length ? `<h2>Notes</h2><ul>${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+<h2>Over time</h2>
+<div class="chart" id="chart-latency-time"></div>
+<div class="chart" id="chart-rps-time"></div>
+<h2>Distribution</h2>
+<div class="chart" id="chart-latency-dist"></div>
+<div class="chart" id="chart-overhead-dist"></div>
+<h2>Variants</h2>
+${variants}
+<script id="gb-data" type="application/json">${scriptJson(data)}</script>
+<script>${js.replace(/<\/script/gi, '<\\/script')}</script>
+<script>${CLIENT}</script>
+</body></html>
+`;
+}

@@ -1,0 +1,50 @@
+// report.md: the same content as the console report, as GitHub-flavoured Markdown.
+import type { RunResult } from '../lib/result.js';
+import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
+import { findings } from './findings.js';
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+export function mdTable(head: string[], rows: string[][], alignRightFrom: number): string {
+  const lines = [`| ${head.map(cell).join(' | ')} |`, `| ${head.map((_h, i) => (i >= alignRightFrom ? '---:' : '---')).join(' | ')} |`];
+  for (const r of rows) lines.push(`| ${r.map(cell).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+export function renderMarkdown(r: RunResult): string {
+  const out: string[] = [];
+  out.push(`# gatebench: ${r.scenario}${r.partial ? ' (partial)' : ''}`);
+  out.push('');
+  out.push(`Run \`${r.run_id}\`, ${r.start_time} → ${r.end_time}. Machine: ${machineLine(r)}.`);
+  for (const v of r.variants) {
+    out.push('');
+    out.push(`## ${v.name}`);
+    out.push('');
+    out.push(`${v.duration_s.toFixed(0)} s measured, ${v.requests.toLocaleString('en-US')} requests.`);
+    out.push('');
+    out.push(mdTable(SEED_HEAD, seedRows(v), 2));
+  }
+  out.push('');
+  out.push('## Comparison');
+  out.push('');
+  out.push('Latency and overhead in ms.');
+  out.push('');
+  out.push(mdTable(COMPARE_HEAD, comparisonRows(r), 1));
+  const f = findings(r);
+  if (f.length > 0) {
+    out.push('');
+    out.push('## Findings');
+    out.push('');
+    for (const line of f) out.push(`- ${line}`);
+  }
+  const n = notes(r);
+  if (n.length > 0) {
+    out.push('');
+    out.push('## Notes');
+    out.push('');
+    for (const line of n) out.push(`- ${line}`);
+  }
+  return out.join('\n') + '\n';
+}

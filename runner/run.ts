@@ -1,0 +1,173 @@
+// `bench run`: a whole scenario. Loads and validates it, expands the variants, checks
+// every prerequisite before starting anything, then runs the variants one after another on
+// one upstream (and one PostgreSQL), each with a fresh proxy. Teardown runs in reverse
+// order on success, error and Ctrl-C (which also writes the partial result); nothing —
+// process or temp dir — is left behind.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { machineInfo } from '../lib/machine.js';
+import { RESULT_SCHEMA, type RunResult, type VariantResult } from '../lib/result.js';
+import { renderHtml } from '../reports/html.js';
+import { renderMarkdown } from '../reports/markdown.js';
+import { expandMatrix, filterVariants, type Variant } from './matrix.js';
+import { applyOverrides, loadScenario, type Overrides, type Scenario } from './scenario-load.js';
+import { startPostgres, type PostgresHandle } from './services/postgres.js';
+import { planRedis, type RedisPlan } from './services/redis.js';
+import { buildProxyConfig } from './services/proxy.js';
+import { Registry } from './services/registry.js';
+import { startUpstream, type UpstreamHandle } from './services/upstream.js';
+import { runVariant } from './variant.js';
+
+export interface RunOptions {
+  file: string;
+  overrides?: Overrides;
+  variants?: string;
+  /** output directory; default results/<run-id> */
+  out?: string;
+  progress?: boolean;
+  log?: (m: string) => void;
+  /** aborts the run (Ctrl-C does this too when handleSigint is set) */
+  signal?: AbortSignal;
+  handleSigint?: boolean;
+}
+
+export interface RunOutcome {
+  result: RunResult;
+  dir: string;
+  files: string[];
+  interrupted: boolean;
+  errors: string[];
+}
+
+export function makeRunId(name: string, now = new Date()): string {
+  return `${now.toISOString().replace(/[:.]/g, '-').replace(/Z$/, '')}-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+export interface Plan {
+  scenario: Scenario;
+  variants: Variant[];
+  redis: RedisPlan[];
+}
+
+/** Everything that can be known before starting a process: throws on a bad scenario, filter or missing tool. */
+export function planRun(file: string, overrides: Overrides = {}, filter?: string, env: NodeJS.ProcessEnv = process.env): Plan {
+  const scenario = applyOverrides(loadScenario(file, env), overrides);
+  const variants = filterVariants(expandMatrix(scenario), filter);
+  const redis = variants.map((v) => planRedis(v.settings.redis, env));
+  // a proxy config given by path is read now, so a typo fails before anything starts
+  if (typeof scenario.proxy.config === 'string') buildProxyConfig({ config: scenario.proxy.config, upstreamUrl: '', databaseUrl: '', redis: null, callbacks: [], masterKey: '' });
+  return { scenario, variants, redis };
+}
+
+export function writeResultFiles(result: RunResult, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files = [join(dir, 'result.json'), join(dir, 'report.md'), join(dir, 'report.html')];
+  writeFileSync(files[0], `${JSON.stringify(result, null, 1)}\n`);
+  writeFileSync(files[1], renderMarkdown(result));
+  writeFileSync(files[2], renderHtml(result));
+  return files;
+}
+
+export async function runScenario(o: RunOptions): Promise<RunOutcome> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const plan = planRun(o.file, o.overrides, o.variants);
+  const { scenario } = plan;
+  const machine = machineInfo();
+  const start = new Date();
+  const runId = makeRunId(scenario.name, start);
+  const outDir = resolve(o.out ?? join('results', runId));
+  const ac = new AbortController();
+  let interrupted = false;
+  const onAbort = () => {
+    interrupted = true;
+    ac.abort();
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  let sigints = 0;
+  const registry = new Registry();
+  const onSigint = () => {
+    sigints++;
+    if (sigints === 1) {
+      log('interrupted: stopping the load, tearing everything down and writing the partial result (Ctrl-C again to kill now)');
+      onAbort();
+    } else {
+      registry.killSync();
+      process.exit(130);
+    }
+  };
+  // SIGTERM (a CI job's timeout) ends a run the same way as Ctrl-C
+  if (o.handleSigint) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+  }
+
+  const results: VariantResult[] = [];
+  const errors: string[] = [];
+  let failure: unknown = null;
+  try {
+    const dir = await mkdtemp(join(tmpdir(), 'gb-run-'));
+    registry.trackDir(dir);
+    log(`run ${runId}: ${plan.variants.length} variant(s) of ${scenario.file} (temp ${dir})`);
+    const postgres = new Map<string, PostgresHandle>();
+    let upstream: UpstreamHandle | null = null;
+    for (let i = 0; i < plan.variants.length && !ac.signal.aborted; i++) {
+      const v = plan.variants[i];
+      log(`── variant ${i + 1}/${plan.variants.length}: ${v.name}`);
+      let pg = postgres.get(v.settings.database);
+      if (!pg) {
+        pg = await startPostgres(registry, v.settings.database, log);
+        postgres.set(v.settings.database, pg);
+      }
+      if (!upstream || upstream.latency !== v.settings.latency) {
+        await upstream?.stop();
+        upstream = await startUpstream(registry, scenario.upstream, v.settings.latency, log);
+      }
+      if (ac.signal.aborted) break;
+      results.push(
+        await runVariant(v, {
+          scenario,
+          registry,
+          upstream,
+          postgres: pg,
+          redisPlan: plan.redis[i],
+          runId: runId.replace(/[^A-Za-z0-9]/g, '').slice(-24),
+          index: i,
+          dir,
+          cpus: machine.cpus,
+          signal: ac.signal,
+          progress: o.progress ?? false,
+          log,
+        }),
+      );
+    }
+  } catch (err) {
+    failure = err;
+  } finally {
+    errors.push(...(await registry.teardown()));
+    if (o.handleSigint) {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  for (const e of errors) log(`teardown: ${e}`);
+  const result: RunResult = {
+    schema: RESULT_SCHEMA,
+    scenario: scenario.file,
+    run_id: runId,
+    machine,
+    start_time: start.toISOString(),
+    end_time: new Date().toISOString(),
+    ...(interrupted || failure ? { partial: true } : {}),
+    variants: results,
+  };
+  if (failure) {
+    // keep what was measured before the failure, then report the failure itself
+    if (results.length > 0) writeResultFiles(result, outDir);
+    throw failure;
+  }
+  const files = writeResultFiles(result, outDir);
+  return { result, dir: outDir, files, interrupted, errors };
+}

@@ -1,0 +1,98 @@
+// Redis for a variant: `spawn` starts redis-server from PATH on a free port (no persistence);
+// `on` spawns when redis-server is on PATH, else uses REDIS_URL; a URL is used as it is.
+// Whether that is possible is checked for every variant before anything starts.
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { ERR_MISSING_TOOL } from '../../lib/errors.js';
+import { freePort } from '../../proxy/state/embedded-postgres.js';
+import { spawnService } from './child.js';
+import type { Registry } from './registry.js';
+
+export function findOnPath(cmd: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+export type RedisPlan = { kind: 'off' } | { kind: 'spawn'; bin: string } | { kind: 'url'; url: string };
+
+/** What a variant's redis setting means on this machine; throws (before anything starts) when it cannot be met. */
+export function planRedis(setting: string, env: NodeJS.ProcessEnv = process.env): RedisPlan {
+  if (setting === 'off') return { kind: 'off' };
+  if (setting !== 'spawn' && setting !== 'on') return { kind: 'url', url: setting };
+  const bin = findOnPath('redis-server', env);
+  if (bin) return { kind: 'spawn', bin };
+  if (setting === 'on' && env.REDIS_URL) return { kind: 'url', url: env.REDIS_URL };
+  throw ERR_MISSING_TOOL([
+    'redis-server',
+    `the scenario asks for redis: ${setting}. Install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) so it is on PATH, ` +
+      `or set redis: redis://host:port in the scenario${setting === 'on' ? ', or set REDIS_URL' : ''}`,
+  ]);
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    let data = '';
+    s.setTimeout(1000, () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.on('connect', () => s.write('PING\r\n'));
+    s.on('data', (d) => {
+      data += d.toString();
+      if (data.includes('\r\n')) {
+        s.end();
+        resolve(data.startsWith('+PONG'));
+      }
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+export interface RedisHandle {
+  url: string;
+  host: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(registry: Registry, plan: RedisPlan, log: (m: string) => void): Promise<RedisHandle | null> {
+  if (plan.kind === 'off') return null;
+  if (plan.kind === 'url') {
+    const u = new URL(plan.url);
+    return { url: plan.url, host: u.hostname, port: Number(u.port || 6379), stop: async () => {} };
+  }
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'gb-run-redis-'));
+  registry.trackDir(dir);
+  // readiness: a PING that answers
+  const svc = await spawnService<true>(
+    registry,
+    'redis-server',
+    plan.bin,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', ''],
+    { readyProbe: async () => ((await ping(port)) ? true : null), readyTimeoutMs: 15_000 },
+  ).catch(async (err) => {
+    await registry.removeDir(dir);
+    throw err;
+  });
+  log(`redis: spawned redis-server on 127.0.0.1:${port} (temp ${dir})`);
+  const stop = async () => {
+    await svc.stop(10_000);
+    await registry.removeDir(dir);
+  };
+  registry.add('redis', stop);
+  return { url: `redis://127.0.0.1:${port}`, host: '127.0.0.1', port, stop };
+}

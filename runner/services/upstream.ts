@@ -1,0 +1,75 @@
+// The fake upstream as a child process (`bench upstream`), shared by every variant of a run
+// (restarted only when a variant's latency model differs); its counters are reset between
+// variants and read for the integrity checks.
+import { request } from 'undici';
+import { benchCli, spawnService } from './child.js';
+import type { Registry } from './registry.js';
+import type { Scenario } from '../scenario-load.js';
+
+export interface SinkCount {
+  requests: number;
+  items: number;
+  bytes: number;
+}
+export interface UpstreamStats {
+  requests: number;
+  byRoute: Record<string, number>;
+  byStatus: Record<string, number>;
+  sinks: { gcs: SinkCount; langsmith: SinkCount; webhook: SinkCount };
+}
+
+export interface UpstreamHandle {
+  url: string;
+  pid: number;
+  latency: string;
+  stats(): Promise<UpstreamStats>;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The model routes: what a gateway forwards (each must leave a spend row and a callback event). */
+export const MODEL_ROUTES = ['/chat/completions', '/v1/chat/completions', '/openai/deployments/:model/chat/completions', '/v1/completions', '/v1/embeddings'];
+
+export function upstreamArgs(u: Scenario['upstream'], latency: string): string[] {
+  const args = ['upstream', '--port', '0', '--latency', latency];
+  if (u.ttft) args.push('--ttft', u.ttft);
+  if (u.interTokenMs !== null) args.push('--inter-token-ms', String(u.interTokenMs));
+  for (const [status, rate] of Object.entries(u.errorRate)) args.push('--error-rate', `${status}=${rate}`);
+  if (u.hangRate > 0) args.push('--hang-rate', String(u.hangRate));
+  if (u.config) args.push('--config', u.config);
+  return args;
+}
+
+export async function startUpstream(registry: Registry, u: Scenario['upstream'], latency: string, log: (m: string) => void): Promise<UpstreamHandle> {
+  const [node, pre] = benchCli();
+  const svc = await spawnService<{ url: string; pid: number }>(registry, 'fake upstream', node, [...pre, ...upstreamArgs(u, latency)], { readyTimeoutMs: 20_000 });
+  const url = svc.ready.url;
+  log(`upstream: ${url} (latency ${latency})`);
+  const stop = async () => {
+    await svc.stop(10_000);
+  };
+  const unregister = registry.add('upstream', stop);
+  return {
+    url,
+    pid: svc.ready.pid ?? svc.child.pid!,
+    latency,
+    async stats() {
+      const res = await request(`${url}/__gatebench/stats`);
+      return (await res.body.json()) as UpstreamStats;
+    },
+    async reset() {
+      const res = await request(`${url}/__gatebench/reset`, { method: 'POST' });
+      await res.body.dump();
+    },
+    async stop() {
+      unregister();
+      await stop();
+    },
+  };
+}
+
+export function modelRequests(s: UpstreamStats): number {
+  let n = 0;
+  for (const r of MODEL_ROUTES) n += s.byRoute[r] ?? 0;
+  return n;
+}

@@ -1,0 +1,62 @@
+// The whole gateway comparison for a scenario's `targets:`, given a running fake upstream:
+// a private temp dir, every target started (or skipped with its reason), the interleaved
+// rounds, and teardown of everything it started — on success and on error.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClosedModelConfig, OpenModelConfig, RequestTemplateConfig } from '../../loadgen/index.js';
+import { runComparison } from './compare-run.js';
+import { DEFAULT_MODEL } from './gateway-config.js';
+import { startTargets } from './index.js';
+import { loadgenRound } from './loadgen-round.js';
+import type { GatewayTargetSpec } from './targets-schema.js';
+import type { ComparisonResult, RunRound } from './types.js';
+
+export interface GatewayRunOptions {
+  targets: readonly GatewayTargetSpec[];
+  upstreamUrl: string;
+  template: RequestTemplateConfig;
+  model: ClosedModelConfig | OpenModelConfig;
+  rounds: number;
+  roundMs: number;
+  warmupMs?: number;
+  /** left out of each round's statistics; default: the closed model's ramp-up (≤ 5 s) */
+  roundWarmupMs?: number;
+  /** replaces the loadgen-backed round (tests, other load generators) */
+  runRound?: RunRound;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** The model name the template's body sends (the configs written for gateways route it). */
+export function templateModel(t: RequestTemplateConfig): string {
+  const body = t.body as { model?: unknown } | undefined;
+  return typeof body?.model === 'string' ? body.model : DEFAULT_MODEL;
+}
+
+/** Each round starts its users afresh: keep their ramp-up out of the figures. */
+export function defaultRoundWarmupMs(model: ClosedModelConfig | OpenModelConfig): number {
+  if (model.kind !== 'closed') return 0;
+  return Math.min(5000, Math.ceil((model.users / model.spawnRate) * 1000));
+}
+
+export async function runGatewayComparison(o: GatewayRunOptions): Promise<ComparisonResult> {
+  const tmpDir = await mkdtemp(join(tmpdir(), 'gatebench-targets-'));
+  const { started, skipped, stopAll } = await startTargets(o.targets, { upstreamUrl: o.upstreamUrl, tmpDir, model: templateModel(o.template), log: o.log });
+  try {
+    return await runComparison({
+      targets: started,
+      skipped,
+      upstreamUrl: o.upstreamUrl,
+      runRound: o.runRound ?? loadgenRound({ template: o.template, model: o.model, roundWarmupMs: o.roundWarmupMs ?? defaultRoundWarmupMs(o.model), signal: o.signal }),
+      rounds: o.rounds,
+      roundMs: o.roundMs,
+      warmupMs: o.warmupMs,
+      log: o.log,
+      signal: o.signal,
+    });
+  } finally {
+    await stopAll();
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+}

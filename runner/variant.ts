@@ -1,0 +1,135 @@
+// One variant: reset the upstream's counters, start a fresh proxy on a fresh database (and
+// Redis), do the seed's setup through the API, run the load (warm-up, then the measured
+// window) while sampling the gateway's CPU and RSS from /proc, stop the proxy (it drains
+// and flushes), then check integrity: spend rows and callback events = requests answered.
+import { sampleProcesses } from '../lib/proc-stats.js';
+import type { Percentiles, VariantResult } from '../lib/result.js';
+import { percentilesOf, startLoad, type LoadRun, type RequestTimes } from '../loadgen/index.js';
+import { fetchLedger, ledgerOverhead } from './targets/ledger-overhead.js';
+import { loadOptionsFor } from './load-options.js';
+import type { Variant } from './matrix.js';
+import type { Scenario } from './scenario-load.js';
+import { variantDatabase, type PostgresHandle } from './services/postgres.js';
+import { setupThroughApi, startProxy } from './services/proxy.js';
+import { startRedis, type RedisPlan } from './services/redis.js';
+import type { Registry } from './services/registry.js';
+import { modelRequests, type UpstreamHandle, type UpstreamStats } from './services/upstream.js';
+
+export interface VariantContext {
+  scenario: Scenario;
+  registry: Registry;
+  upstream: UpstreamHandle;
+  postgres: PostgresHandle;
+  redisPlan: RedisPlan;
+  runId: string;
+  index: number;
+  dir: string;
+  cpus: number;
+  signal: AbortSignal;
+  progress: boolean;
+  log: (m: string) => void;
+}
+
+const SAMPLE_MS = 500;
+
+const SINK_OF: Record<string, keyof UpstreamStats['sinks']> = { gcs_bucket: 'gcs', langsmith: 'langsmith', webhook: 'webhook' };
+
+export function integrityChecks(stats: UpstreamStats, spendRows: number, callbacks: string[]): NonNullable<VariantResult['integrity']> {
+  const answered = modelRequests(stats);
+  const checks = [{ name: 'spend log rows = requests answered', expected: answered, actual: spendRows, ok: spendRows === answered }];
+  for (const cb of callbacks) {
+    const sink = SINK_OF[cb];
+    if (!sink) continue;
+    const got = stats.sinks[sink]?.items ?? 0;
+    checks.push({ name: `${cb} events = requests answered`, expected: answered, actual: got, ok: got === answered });
+  }
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+/** The gateway's overhead measured without its help: client times joined with the upstream's ledger. */
+async function ledgerOverheadMs(upstreamUrl: string, times: RequestTimes | null, notes: string[]): Promise<Percentiles | null> {
+  if (!times || times.count === 0) return null;
+  try {
+    const { entries, dropped } = await fetchLedger(upstreamUrl);
+    const o = ledgerOverhead(times, entries);
+    if (o.unmatched > 0 || dropped > 0) notes.push(`ledger overhead: ${o.unmatched} request(s) not found in the upstream's ledger${dropped ? `, ${dropped} ledger entries dropped` : ''}`);
+    return o.matched > 0 ? percentilesOf(o.total) : null;
+  } catch (err) {
+    notes.push(`ledger overhead not measured: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+export async function runVariant(v: Variant, ctx: VariantContext): Promise<VariantResult> {
+  const { scenario: s, registry, upstream, log } = ctx;
+  const notes: string[] = [];
+  if (v.settings.instances > ctx.cpus) {
+    notes.push(`${v.settings.instances} instances on ${ctx.cpus} CPU cores: instances outnumber cores (and share them with the load generator and the upstream), so latency includes CPU contention`);
+  }
+  await upstream.reset();
+  const db = await variantDatabase(ctx.postgres, `${ctx.runId}_${ctx.index}`, log);
+  const dropDb = registry.add('variant database', () => db.drop());
+  const redis = await startRedis(registry, ctx.redisPlan, log);
+  const proxy = await startProxy(registry, {
+    config: s.proxy.config,
+    instances: v.settings.instances,
+    upstreamUrl: upstream.url,
+    databaseUrl: db.url,
+    redis,
+    callbacks: v.settings.callbacks,
+    masterKey: s.proxy.masterKey,
+    dir: ctx.dir,
+    log,
+  });
+  const key = await setupThroughApi(proxy, { masterKey: s.proxy.masterKey, upstreamUrl: upstream.url, model: s.proxy.setup.model, key: s.proxy.setup.key });
+
+  // CPU is charged over the measured window only; RSS peaks over the whole variant.
+  let peakRss = 0;
+  let cpuStart: number | null = null;
+  const sampler = setInterval(() => {
+    const x = sampleProcesses([proxy.pid]);
+    if (x.rssBytes > peakRss) peakRss = x.rssBytes;
+  }, SAMPLE_MS);
+  const warmTimer = setTimeout(() => {
+    cpuStart = sampleProcesses([proxy.pid]).cpuUs;
+  }, s.warmup.durationMs);
+  if (s.warmup.durationMs === 0) cpuStart = sampleProcesses([proxy.pid]).cpuUs;
+  log(`load: ${s.load.model === 'closed' ? `${v.settings.users} users, spawn rate ${s.load.spawnRate}/s` : 'open model'}, warm-up ${s.warmup.durationMs / 1000} s, measured ${s.load.durationMs / 1000} s`);
+  let result: VariantResult;
+  let cpuEnd: number;
+  let times: ReturnType<LoadRun['requestTimes']> = null;
+  try {
+    const run = startLoad(loadOptionsFor(s, v.settings.users, proxy.urls, key, ctx.signal, ctx.progress));
+    result = await run.result;
+    cpuEnd = sampleProcesses([proxy.pid]).cpuUs;
+    times = run.requestTimes();
+  } finally {
+    clearTimeout(warmTimer);
+    clearInterval(sampler);
+  }
+  const last = sampleProcesses([proxy.pid]);
+  if (last.rssBytes > peakRss) peakRss = last.rssBytes;
+
+  // Stop the proxy: SIGTERM drains and flushes spend logs and callbacks, then count.
+  const code = await proxy.stop();
+  if (code !== 0 && code !== null) notes.push(`the proxy exited with code ${code}`);
+  await redis?.stop();
+  const stats = await upstream.stats();
+  const ledger = await ledgerOverheadMs(upstream.url, times, notes);
+  const rows = await db.spendRows();
+  dropDb();
+  await db.drop();
+  const integrity = integrityChecks(stats, rows, v.settings.callbacks);
+  const answered = result.requests - Object.values(result.failures).reduce((a, b) => a + b, 0);
+  const cpuUs = cpuStart === null ? null : cpuEnd - cpuStart;
+  return {
+    ...result,
+    name: v.name,
+    settings: { ...v.settings, axes: v.axes, redis_resolved: ctx.redisPlan.kind, database_resolved: ctx.postgres.embedded ? 'embedded' : 'url' },
+    overhead_ledger_ms: ledger,
+    gateway_cpu_us_per_req: cpuUs !== null && answered > 0 ? Math.round((cpuUs / answered) * 10) / 10 : null,
+    gateway_rss_mb: Math.round((peakRss / 1048576) * 10) / 10,
+    integrity,
+    notes: [...(result.notes ?? []), ...notes],
+  };
+}
