@@ -25,6 +25,22 @@ export function bearerToken(header: string | undefined): string | null {
   return token.length > 0 ? token : null;
 }
 
+/**
+ * The Authorization header from rawHeaders; '' (no usable key → 401) when it is sent more
+ * than once, since node would silently keep the first and a proxy in front may keep the last.
+ */
+export function authorizationOf(raw: string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i];
+    if (k.length === 13 && (k === 'authorization' || k.toLowerCase() === 'authorization')) {
+      if (found !== undefined) return '';
+      found = raw[i + 1];
+    }
+  }
+  return found;
+}
+
 export class Authenticator {
   private readonly masterDigest: Buffer | null;
   constructor(masterKey: string | undefined, private readonly hooks: ProxyHooks) {

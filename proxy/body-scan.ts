@@ -4,7 +4,10 @@
 // JSON.parse (and the body is forwarded as the same bytes, never re-serialised).
 // The structure is checked (one top-level object, balanced brackets, terminated strings,
 // valid literals), string contents are not: a body that is broken inside a string reaches
-// the upstream, which answers 400 itself.
+// the upstream, which answers 400 itself. The types and ranges of the common chat
+// parameters are checked here too (a gateway should not spend an upstream call on a body
+// OpenAI would refuse), and so is UTF-8 (one native pass).
+import { isUtf8 } from 'node:buffer';
 
 export const enum Kind {
   Missing = 0,
@@ -21,8 +24,10 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 export class BodyScan {
-  /** null when the body is a JSON object; else why not */
+  /** null when the body is a JSON object with well-typed known fields; else why not */
   error: string | null = null;
+  /** the field `error` is about (null for a body that is not JSON at all) */
+  errorParam: string | null = null;
   model: string | null = null;
   modelKind: Kind = Kind.Missing;
   /** byte offsets of the model value, quotes included (for rewriting it in place) */
@@ -80,7 +85,12 @@ function numberEnd(buf: Buffer, i: number): number {
   return i > start ? i : -1;
 }
 
-/** Skips an object or array starting at `i`; returns the index after it, or -1. */
+// JSON.parse copes with any depth, but tools downstream (and loggers) recurse: refuse what no
+// real request needs (tool schemas nest a few dozen levels at most).
+const MAX_DEPTH = 256;
+const TOO_DEEP = -2;
+
+/** Skips an object or array starting at `i`; returns the index after it, -1 (broken) or TOO_DEEP. */
 function nestedEnd(buf: Buffer, i: number): number {
   let depth = 0;
   const len = buf.length;
@@ -91,8 +101,9 @@ function nestedEnd(buf: Buffer, i: number): number {
       if (i < 0) return -1;
       continue;
     }
-    if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) {
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_DEPTH) return TOO_DEEP;
+    } else if (c === 0x7d || c === 0x5d) {
       depth--;
       if (depth === 0) return i + 1;
     }
@@ -165,6 +176,10 @@ export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
     out.error = 'the body is not a JSON object';
     return out;
   }
+  if (!isUtf8(buf)) {
+    out.error = 'the body is not valid UTF-8';
+    return out;
+  }
   i = skipWs(buf, i + 1);
   if (buf[i] === 0x7d) return finish(buf, i + 1, out);
   for (;;) {
@@ -178,10 +193,31 @@ export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
     const kind = kindAt(buf[i]);
     const vs = i;
     const ve = valueEnd(buf, i, kind);
-    if (ve < 0) return fail(out);
+    if (ve < 0) {
+      if (ve !== TOO_DEEP) return fail(out);
+      out.error = `the body nests arrays/objects deeper than ${MAX_DEPTH} levels`;
+      return out;
+    }
     switch (ke - ks - 2) {
+      case 1:
+        if (keyIs(buf, ks, ke, 'n') && !intIn(buf, vs, ve, kind, 1, 128)) return bad(out, 'n', 'an integer from 1 to 128');
+        break;
       case 4:
-        if (kind === Kind.String && keyIs(buf, ks, ke, 'user')) out.user = stringValue(buf, vs, ve);
+        if (keyIs(buf, ks, ke, 'user')) {
+          if (kind === Kind.String) out.user = stringValue(buf, vs, ve);
+          else if (kind !== Kind.Null) return bad(out, 'user', 'a string');
+        } else if (keyIs(buf, ks, ke, 'stop') && kind !== Kind.String && kind !== Kind.Array && kind !== Kind.Null) {
+          return bad(out, 'stop', 'a string or an array of strings');
+        } else if (keyIs(buf, ks, ke, 'seed') && !intIn(buf, vs, ve, kind, -MAX_INT, MAX_INT)) return bad(out, 'seed', 'an integer');
+        break;
+      case 10:
+        if (keyIs(buf, ks, ke, 'max_tokens') && !intIn(buf, vs, ve, kind, 1, MAX_INT)) return bad(out, 'max_tokens', `an integer from 1 to ${MAX_INT}`);
+        break;
+      case 11:
+        if (keyIs(buf, ks, ke, 'temperature') && !numIn(buf, vs, ve, kind, 0, 2)) return bad(out, 'temperature', 'a number from 0 to 2');
+        break;
+      case 21:
+        if (keyIs(buf, ks, ke, 'max_completion_tokens') && !intIn(buf, vs, ve, kind, 1, MAX_INT)) return bad(out, 'max_completion_tokens', `an integer from 1 to ${MAX_INT}`);
         break;
       case 5:
         if (keyIs(buf, ks, ke, 'model')) {
@@ -190,15 +226,23 @@ export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
           out.modelEnd = ve;
           if (kind === Kind.String) out.model = stringValue(buf, vs, ve);
         } else if (keyIs(buf, ks, ke, 'input')) out.inputKind = kind;
+        else if (keyIs(buf, ks, ke, 'top_p') && !numIn(buf, vs, ve, kind, 0, 1)) return bad(out, 'top_p', 'a number from 0 to 1');
+        else if (keyIs(buf, ks, ke, 'tools') && kind !== Kind.Array && kind !== Kind.Null) return bad(out, 'tools', 'an array');
         break;
       case 6:
         if (keyIs(buf, ks, ke, 'stream')) out.streamKind = kind;
         break;
       case 8:
-        if (keyIs(buf, ks, ke, 'messages')) out.messagesKind = kind;
+        if (keyIs(buf, ks, ke, 'messages')) {
+          out.messagesKind = kind;
+          if (kind === Kind.Array && !objectsOnly(buf, vs, ve)) return bad(out, 'messages', 'a non-empty array of message objects');
+        }
         break;
       case 14:
-        if (keyIs(buf, ks, ke, 'stream_options')) out.hasStreamOptions = kind === Kind.Object;
+        if (keyIs(buf, ks, ke, 'stream_options')) {
+          out.hasStreamOptions = kind === Kind.Object;
+          if (kind !== Kind.Object && kind !== Kind.Null) return bad(out, 'stream_options', 'an object');
+        }
         break;
     }
     i = skipWs(buf, ve);
@@ -220,4 +264,41 @@ function fail(out: BodyScan): BodyScan {
 function finish(buf: Buffer, i: number, out: BodyScan): BodyScan {
   if (skipWs(buf, i) !== buf.length) return fail(out);
   return out;
+}
+
+const MAX_INT = 2147483647;
+
+function bad(out: BodyScan, param: string, expected: string): BodyScan {
+  out.error = `Invalid value for '${param}': expected ${expected}`;
+  out.errorParam = param;
+  return out;
+}
+
+/** A number (or null) within [min, max]; only the few parameters checked read their digits. */
+function numIn(buf: Buffer, start: number, end: number, kind: Kind, min: number, max: number): boolean {
+  if (kind === Kind.Null) return true;
+  if (kind !== Kind.Number) return false;
+  const v = Number(buf.toString('latin1', start, end));
+  return v >= min && v <= max; // NaN (a malformed number) is false both ways
+}
+
+function intIn(buf: Buffer, start: number, end: number, kind: Kind, min: number, max: number): boolean {
+  if (kind === Kind.Null) return true;
+  if (kind !== Kind.Number) return false;
+  const v = Number(buf.toString('latin1', start, end));
+  return Number.isInteger(v) && v >= min && v <= max;
+}
+
+/** `[` at `start`, its `]` at end-1: at least one element, and every element an object. */
+function objectsOnly(buf: Buffer, start: number, end: number): boolean {
+  let i = skipWs(buf, start + 1);
+  if (i >= end - 1) return false;
+  for (;;) {
+    if (buf[i] !== 0x7b) return false;
+    i = nestedEnd(buf, i);
+    if (i < 0) return false;
+    i = skipWs(buf, i);
+    if (buf[i] !== 0x2c) return i === end - 1;
+    i = skipWs(buf, i + 1);
+  }
 }

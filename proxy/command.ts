@@ -10,8 +10,9 @@
 // forwards SIGTERM. With --instances 1 the proxy runs in the command's own process.
 import { fork, type ChildProcess } from 'node:child_process';
 import { ERR_INVALID_ARG, ERR_SERVICE_START } from '../lib/errors.js';
-import { loadProxyConfigFile } from './config.js';
+import { loadProxyConfigFile, type ProxyConfig } from './config.js';
 import { startInstance, type InstanceOptions } from './instance.js';
+import { wantsState } from './state-loader.js';
 
 export interface ProxyFlags {
   config?: string;
@@ -38,7 +39,7 @@ export async function runProxyCommand(flags: ProxyFlags): Promise<void> {
   const connections = flags.connections !== undefined ? intFlag('connections', flags.connections, 1) : null;
   if (port !== 0 && port + instances - 1 > 65535) throw ERR_INVALID_ARG(['--port', `${port}+${instances - 1} is past 65535`]);
   // Validate once here, so that a bad file exits 2 with every problem before any fork.
-  await loadProxyConfigFile(flags.config);
+  const config = await loadProxyConfigFile(flags.config);
   const opts: InstanceOptions = { configPath: flags.config, port, host: flags.host, connections };
   if (instances === 1) {
     const inst = await startInstance(opts);
@@ -49,7 +50,7 @@ export async function runProxyCommand(flags: ProxyFlags): Promise<void> {
     });
     return;
   }
-  await runPrimary(opts, instances);
+  await runPrimary(opts, instances, config);
 }
 
 function onSignals(drain: () => Promise<void>): void {
@@ -66,13 +67,30 @@ function onSignals(drain: () => Promise<void>): void {
   process.on('SIGINT', handler);
 }
 
-async function runPrimary(opts: InstanceOptions, n: number): Promise<void> {
+/**
+ * N instances must share one database (a key made on one is valid on all; spend rows land in
+ * one table). With state wanted and no database configured, the primary starts the embedded
+ * PostgreSQL, hands its URL to the workers, and stops it only after every worker has exited,
+ * because workers flush their spend logs into it while they drain.
+ */
+async function sharedDatabase(config: ProxyConfig): Promise<{ env: NodeJS.ProcessEnv; stop(): Promise<void> }> {
+  if (!wantsState(config) || config.general_settings.database_url || process.env.DATABASE_URL) {
+    return { env: process.env, stop: async () => {} };
+  }
+  const { startEmbeddedPostgres } = await import('./state/embedded-postgres.js');
+  process.stderr.write('bench proxy: no database_url / DATABASE_URL: starting an embedded PostgreSQL shared by the instances\n');
+  const pg = await startEmbeddedPostgres({ stopOnSignals: false });
+  return { env: { ...process.env, DATABASE_URL: pg.url }, stop: () => pg.stop() };
+}
+
+async function runPrimary(opts: InstanceOptions, n: number, config: ProxyConfig): Promise<void> {
   const workerPath = new URL('./worker.js', import.meta.url);
+  const db = await sharedDatabase(config);
   const children: ChildProcess[] = [];
   let stopping = false;
   const started = Promise.all(
     Array.from({ length: n }, (_, i) => {
-      const child = fork(workerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(workerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: db.env });
       children.push(child);
       return new Promise<{ url: string; pid: number }>((resolve, reject) => {
         child.once('message', (m: { type?: string; url?: string; error?: string }) => {
@@ -92,6 +110,7 @@ async function runPrimary(opts: InstanceOptions, n: number): Promise<void> {
   } catch (err) {
     stopping = true;
     for (const c of children) c.kill('SIGKILL');
+    await db.stop();
     throw err;
   }
   for (const c of children) {
@@ -108,6 +127,7 @@ async function runPrimary(opts: InstanceOptions, n: number): Promise<void> {
     const exits = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve(c.exitCode ?? 0) : new Promise<number>((r) => c.once('exit', (code) => r(code ?? 1)))));
     for (const c of children) c.kill('SIGTERM');
     const codes = await Promise.all(exits);
+    await db.stop();
     process.exit(codes.every((c) => c === 0) ? 0 : 1);
   });
 }

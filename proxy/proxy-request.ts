@@ -25,6 +25,7 @@ import type { ProxyState } from './state-types.js';
 import { isPromise, rawHeader } from './http-util.js';
 import { buildRecord } from './request-record.js';
 import { spliceBuffer } from './slab.js';
+import { burnCpu, INJECT_CPU_US } from './fault-injection.js';
 
 export type StampedRequest = IncomingMessage & { gbStart?: number };
 type TrackedResponse = ServerResponse & { gbCtx?: ProxyRequest };
@@ -74,6 +75,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   status = 0;
   errorKind: string | null = null;
   cacheHit = false;
+  cacheKey: string | null = null;
   // request body, when read by the fast path (fast-path.ts) rather than fastify
   maxBodyBytes = Infinity;
   bodyChunks: Buffer[] | null = null;
@@ -177,6 +179,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
     if (this.clientGone) return;
     if (hit !== null) {
       this.cacheHit = true;
+      this.cacheKey = hit.cacheKey;
       return this.respond(hit.status, hit.contentType, hit.body);
     }
     const group = this.group as Deployment[];
@@ -188,6 +191,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   }
 
   private dispatch(d: Deployment): void {
+    if (INJECT_CPU_US > 0 && this.attempts === 0) burnCpu(INJECT_CPU_US);
     this.d = d;
     this.attempts++;
     if (this.tried !== null) this.tried.push(d);
@@ -363,7 +367,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
     ];
     if (length >= 0) headers.push('content-length', String(length));
     else headers.push('cache-control', 'no-cache');
-    if (this.cacheHit) headers.push('x-litellm-cache-hit', 'True');
+    if (this.cacheHit) headers.push('x-litellm-cache-hit', 'True', 'x-litellm-cache-key', this.cacheKey ?? '');
     this.res.writeHead(status, headers);
   }
 

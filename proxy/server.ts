@@ -47,6 +47,22 @@ function sendError(reply: FastifyReply, status: number, message: string, code: s
   reply.code(status).header('content-type', 'application/json').send(errorBody(proxyError(status, message, code, param)));
 }
 
+/**
+ * Requests node's HTTP parser refuses (bad header bytes, oversized headers, broken framing)
+ * never reach a route: answer them OpenAI-shaped too, then close, as node itself would.
+ */
+function answerClientError(err: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable || (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+  const message = status === 431 ? 'the request headers are too large' : status === 408 ? 'the request took too long to arrive' : `malformed HTTP request (${err.code ?? 'parse error'})`;
+  const body = errorBody(proxyError(status, message, status === 431 ? 'headers_too_large' : status === 408 ? 'request_timeout' : 'bad_http_request'));
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString()}`);
+}
+
 export async function createProxy(opts: CreateProxyOptions): Promise<Proxy> {
   const { config } = opts;
   const hooks = opts.hooks ?? {};
@@ -64,6 +80,7 @@ export async function createProxy(opts: CreateProxyOptions): Promise<Proxy> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     serverFactory: hotServerFactory(state, MAX_BODY_BYTES),
+    clientErrorHandler: answerClientError,
   });
 
   app.setErrorHandler((err: { statusCode?: number; message: string; code?: string }, _req, reply) => {
