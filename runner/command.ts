@@ -1,4 +1,5 @@
 // Handlers of `bench run` and `bench validate` (cli/commands/{run,validate}.ts wire flags here).
+import { EXIT_INTERRUPTED } from '../lib/exit-codes.js';
 import { parseDurationMs } from '../lib/duration.js';
 import { ERR_INTEGRITY, ERR_INVALID_ARG } from '../lib/errors.js';
 import { renderConsole } from '../reports/console.js';
@@ -45,7 +46,7 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
     const g = await runGatewaysScenario(plan.scenario, { out: f.out, log: (m) => process.stderr.write(`${m}\n`), handleSigint: true });
     process.stdout.write(f.json ? `${JSON.stringify(g.result)}\n` : `${g.text}\n`);
     process.stderr.write(`results: ${g.files.join(', ')}\n`);
-    if (g.interrupted) process.exitCode = 130;
+    if (g.interrupted) process.exitCode = EXIT_INTERRUPTED;
     return;
   }
   const out = await runScenario({ file, overrides, variants: f.variants, out: f.out, progress: process.stderr.isTTY === true && !f.json, handleSigint: true });
@@ -53,7 +54,7 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
   else process.stdout.write(renderConsole(out.result));
   process.stderr.write(`results: ${out.files.join(', ')}\n`);
   if (out.interrupted) {
-    process.exitCode = 130;
+    process.exitCode = EXIT_INTERRUPTED;
     return;
   }
   // thresholds are printed (and their failure kept) even when a variant lost data

@@ -1,6 +1,7 @@
 // `bench run` for a scenario with `targets:` — the gateway comparison (runner/targets does
 // the measuring): one fake upstream from the scenario, the scenario's load, the rounds of
 // its `compare:` section; prints the comparison table and writes result.json + report.md.
+import { EXIT_INTERRUPTED } from '../lib/exit-codes.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SEED_TEMPLATE, type LoadOptions, type RequestTemplateConfig } from '../loadgen/index.js';
@@ -31,7 +32,7 @@ export async function runGatewaysScenario(
   const onSigint = () => {
     if (interrupted) {
       registry.killSync();
-      process.exit(130);
+      process.exit(EXIT_INTERRUPTED);
     }
     interrupted = true;
     o.log('interrupted: stopping the load and tearing everything down (Ctrl-C again to kill now)');

@@ -3,6 +3,7 @@
 // one upstream (and one PostgreSQL), each with a fresh proxy. Teardown runs in reverse
 // order on success, error and Ctrl-C (which also writes the partial result); nothing —
 // process or temp dir — is left behind.
+import { EXIT_INTERRUPTED } from '../lib/exit-codes.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -94,7 +95,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       onAbort();
     } else {
       registry.killSync();
-      process.exit(130);
+      process.exit(EXIT_INTERRUPTED);
     }
   };
   // SIGTERM (a CI job's timeout) ends a run the same way as Ctrl-C
