@@ -180,7 +180,7 @@ test('the proxy config: the variant sets database, Redis and callbacks over the 
 
 test('integrity: spend rows and every callback sink must equal the requests answered', () => {
   const sink = (items: number) => ({ requests: 1, items, bytes: 1 });
-  const stats = { requests: 0, byRoute: { '/v1/chat/completions': 90, '/chat/completions': 10, '/upload/storage/v1/b/:bucket/o': 3 }, byStatus: {}, sinks: { gcs: sink(100), langsmith: sink(99), webhook: sink(0) } };
+  const stats = { requests: 0, byRoute: { '/v1/chat/completions': 90, '/chat/completions': 10, '/upload/storage/v1/b/:bucket/o': 3 }, byStatus: {}, sinks: { gcs: sink(100), langsmith: sink(99), webhook: sink(0) }, ledger: { size: 0, dropped: 0, capacity: 0 } };
   const ok = integrityChecks(stats, 100, ['gcs_bucket']);
   assert.equal(ok.ok, true);
   assert.deepEqual(ok.checks.map((c) => [c.expected, c.actual]), [[100, 100], [100, 100]]);

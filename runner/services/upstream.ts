@@ -6,17 +6,9 @@ import { benchCli, spawnService } from './child.js';
 import type { Registry } from './registry.js';
 import type { Scenario } from '../scenario-load.js';
 
-export interface SinkCount {
-  requests: number;
-  items: number;
-  bytes: number;
-}
-export interface UpstreamStats {
-  requests: number;
-  byRoute: Record<string, number>;
-  byStatus: Record<string, number>;
-  sinks: { gcs: SinkCount; langsmith: SinkCount; webhook: SinkCount };
-}
+// The stats shape is the fake upstream's own (type-only import: nothing of it is loaded here).
+import type { SinkCount, UpstreamStats } from '../../fake-upstream/types.js';
+export type { SinkCount, UpstreamStats };
 
 export interface UpstreamHandle {
   url: string;

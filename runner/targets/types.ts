@@ -55,15 +55,8 @@ export interface ClientTimes {
   count: number;
 }
 
-/** One ledger entry of the fake upstream (fake-upstream/types.ts LedgerEntry). */
-export interface LedgerRow {
-  seq: number;
-  id: string | null;
-  route: string;
-  status: number;
-  arrived_us: number;
-  left_us: number;
-}
+/** One ledger entry of the fake upstream. */
+export type { LedgerEntry as LedgerRow } from '../../fake-upstream/types.js';
 
 /** What one load round against one target hands back to the comparison. */
 export interface RoundOutput {
