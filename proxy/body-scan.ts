@@ -28,6 +28,9 @@ export class BodyScan {
   error: string | null = null;
   /** the field `error` is about (null for a body that is not JSON at all) */
   errorParam: string | null = null;
+  /** the first known field with a wrong type or range (becomes `error` once the body is whole) */
+  fieldError: string | null = null;
+  fieldParam: string | null = null;
   model: string | null = null;
   modelKind: Kind = Kind.Missing;
   /** byte offsets of the model value, quotes included (for rewriting it in place) */
@@ -192,7 +195,8 @@ export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
     i = skipWs(buf, i + 1);
     const kind = kindAt(buf[i]);
     const vs = i;
-    const ve = valueEnd(buf, i, kind);
+    // messages is walked once, checking its elements on the way (most of the body is in it)
+    const ve = kind === Kind.Array && ke - ks - 2 === 8 && keyIs(buf, ks, ke, 'messages') ? messagesEnd(buf, i, out) : valueEnd(buf, i, kind);
     if (ve < 0) {
       if (ve !== TOO_DEEP) return fail(out);
       out.error = `the body nests arrays/objects deeper than ${MAX_DEPTH} levels`;
@@ -200,24 +204,24 @@ export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
     }
     switch (ke - ks - 2) {
       case 1:
-        if (keyIs(buf, ks, ke, 'n') && !intIn(buf, vs, ve, kind, 1, 128)) return bad(out, 'n', 'an integer from 1 to 128');
+        if (keyIs(buf, ks, ke, 'n') && !intIn(buf, vs, ve, kind, 1, 128)) bad(out, 'n', 'an integer from 1 to 128');
         break;
       case 4:
         if (keyIs(buf, ks, ke, 'user')) {
           if (kind === Kind.String) out.user = stringValue(buf, vs, ve);
-          else if (kind !== Kind.Null) return bad(out, 'user', 'a string');
+          else if (kind !== Kind.Null) bad(out, 'user', 'a string');
         } else if (keyIs(buf, ks, ke, 'stop') && kind !== Kind.String && kind !== Kind.Array && kind !== Kind.Null) {
-          return bad(out, 'stop', 'a string or an array of strings');
-        } else if (keyIs(buf, ks, ke, 'seed') && !intIn(buf, vs, ve, kind, -MAX_INT, MAX_INT)) return bad(out, 'seed', 'an integer');
+          bad(out, 'stop', 'a string or an array of strings');
+        } else if (keyIs(buf, ks, ke, 'seed') && !intIn(buf, vs, ve, kind, -MAX_INT, MAX_INT)) bad(out, 'seed', 'an integer');
         break;
       case 10:
-        if (keyIs(buf, ks, ke, 'max_tokens') && !intIn(buf, vs, ve, kind, 1, MAX_INT)) return bad(out, 'max_tokens', `an integer from 1 to ${MAX_INT}`);
+        if (keyIs(buf, ks, ke, 'max_tokens') && !intIn(buf, vs, ve, kind, 1, MAX_INT)) bad(out, 'max_tokens', `an integer from 1 to ${MAX_INT}`);
         break;
       case 11:
-        if (keyIs(buf, ks, ke, 'temperature') && !numIn(buf, vs, ve, kind, 0, 2)) return bad(out, 'temperature', 'a number from 0 to 2');
+        if (keyIs(buf, ks, ke, 'temperature') && !numIn(buf, vs, ve, kind, 0, 2)) bad(out, 'temperature', 'a number from 0 to 2');
         break;
       case 21:
-        if (keyIs(buf, ks, ke, 'max_completion_tokens') && !intIn(buf, vs, ve, kind, 1, MAX_INT)) return bad(out, 'max_completion_tokens', `an integer from 1 to ${MAX_INT}`);
+        if (keyIs(buf, ks, ke, 'max_completion_tokens') && !intIn(buf, vs, ve, kind, 1, MAX_INT)) bad(out, 'max_completion_tokens', `an integer from 1 to ${MAX_INT}`);
         break;
       case 5:
         if (keyIs(buf, ks, ke, 'model')) {
@@ -226,8 +230,8 @@ export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
           out.modelEnd = ve;
           if (kind === Kind.String) out.model = stringValue(buf, vs, ve);
         } else if (keyIs(buf, ks, ke, 'input')) out.inputKind = kind;
-        else if (keyIs(buf, ks, ke, 'top_p') && !numIn(buf, vs, ve, kind, 0, 1)) return bad(out, 'top_p', 'a number from 0 to 1');
-        else if (keyIs(buf, ks, ke, 'tools') && kind !== Kind.Array && kind !== Kind.Null) return bad(out, 'tools', 'an array');
+        else if (keyIs(buf, ks, ke, 'top_p') && !numIn(buf, vs, ve, kind, 0, 1)) bad(out, 'top_p', 'a number from 0 to 1');
+        else if (keyIs(buf, ks, ke, 'tools') && kind !== Kind.Array && kind !== Kind.Null) bad(out, 'tools', 'an array');
         break;
       case 6:
         if (keyIs(buf, ks, ke, 'stream')) out.streamKind = kind;
@@ -235,13 +239,12 @@ export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
       case 8:
         if (keyIs(buf, ks, ke, 'messages')) {
           out.messagesKind = kind;
-          if (kind === Kind.Array && !objectsOnly(buf, vs, ve)) return bad(out, 'messages', 'a non-empty array of message objects');
         }
         break;
       case 14:
         if (keyIs(buf, ks, ke, 'stream_options')) {
           out.hasStreamOptions = kind === Kind.Object;
-          if (kind !== Kind.Object && kind !== Kind.Null) return bad(out, 'stream_options', 'an object');
+          if (kind !== Kind.Object && kind !== Kind.Null) bad(out, 'stream_options', 'an object');
         }
         break;
     }
@@ -263,15 +266,21 @@ function fail(out: BodyScan): BodyScan {
 
 function finish(buf: Buffer, i: number, out: BodyScan): BodyScan {
   if (skipWs(buf, i) !== buf.length) return fail(out);
+  // a missing or mistyped model is reported first (by the caller), as OpenAI does
+  if (out.fieldError !== null && out.modelKind === Kind.String && out.model) {
+    out.error = out.fieldError;
+    out.errorParam = out.fieldParam;
+  }
   return out;
 }
 
 const MAX_INT = 2147483647;
 
-function bad(out: BodyScan, param: string, expected: string): BodyScan {
-  out.error = `Invalid value for '${param}': expected ${expected}`;
-  out.errorParam = param;
-  return out;
+/** Notes the first badly typed field; the scan goes on (the structure still has to be checked). */
+function bad(out: BodyScan, param: string, expected: string): void {
+  if (out.fieldError !== null) return;
+  out.fieldError = `Invalid value for '${param}': expected ${expected}`;
+  out.fieldParam = param;
 }
 
 /** A number (or null) within [min, max]; only the few parameters checked read their digits. */
@@ -289,16 +298,23 @@ function intIn(buf: Buffer, start: number, end: number, kind: Kind, min: number,
   return Number.isInteger(v) && v >= min && v <= max;
 }
 
-/** `[` at `start`, its `]` at end-1: at least one element, and every element an object. */
-function objectsOnly(buf: Buffer, start: number, end: number): boolean {
-  let i = skipWs(buf, start + 1);
-  if (i >= end - 1) return false;
+/** `[` at `i`: skips the array like nestedEnd, noting when it is empty or holds a non-object. */
+function messagesEnd(buf: Buffer, i: number, out: BodyScan): number {
+  let j = skipWs(buf, i + 1);
+  if (buf[j] === 0x5d) {
+    bad(out, 'messages', 'a non-empty array of message objects');
+    return j + 1;
+  }
   for (;;) {
-    if (buf[i] !== 0x7b) return false;
-    i = nestedEnd(buf, i);
-    if (i < 0) return false;
-    i = skipWs(buf, i);
-    if (buf[i] !== 0x2c) return i === end - 1;
-    i = skipWs(buf, i + 1);
+    if (buf[j] !== 0x7b) {
+      bad(out, 'messages', 'a non-empty array of message objects');
+      return nestedEnd(buf, i);
+    }
+    j = nestedEnd(buf, j);
+    if (j < 0) return j;
+    j = skipWs(buf, j);
+    if (buf[j] === 0x5d) return j + 1;
+    if (buf[j] !== 0x2c) return -1;
+    j = skipWs(buf, j + 1);
   }
 }

@@ -75,6 +75,8 @@ export function buildSchemas(strict: boolean) {
     callbacks: strList().optional(),
     success_callback: strList().optional(),
     failure_callback: strList().optional(),
+    // per-callback settings the state modules read (callback_settings.webhook.url)
+    callback_settings: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
     num_retries: nonNegInt().optional(),
     request_timeout: nonNeg().optional(),
     drop_params: bool().optional(),

@@ -22,7 +22,8 @@ import type { Deployment } from './deployment.js';
 import type { AuthContext, AuthOutcome, CachedResponse } from './hooks.js';
 import { errorBody, proxyError, upstreamErrorBody, upstreamFailure, type ProxyError } from './openai-error.js';
 import type { ProxyState } from './state-types.js';
-import { isPromise, rawHeader } from './http-util.js';
+import { isPromise } from './http-util.js';
+import { authorizationOf } from './auth.js';
 import { buildRecord } from './request-record.js';
 import { spliceBuffer } from './slab.js';
 import { burnCpu, INJECT_CPU_US } from './fault-injection.js';
@@ -117,7 +118,8 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
       scanBody(body, this.scan);
     }
     const model = this.scan.modelKind === Kind.String ? this.scan.model : null;
-    const outcome = this.state.auth.check(rawHeader(this.req.rawHeaders, 'authorization'), model);
+    // authorizationOf refuses a duplicated Authorization header (node would keep the first)
+    const outcome = this.state.auth.check(authorizationOf(this.req.rawHeaders), model);
     if (isPromise(outcome)) outcome.then((o) => this.authorized(o), (err: unknown) => this.hookFailed(err));
     else this.authorized(outcome);
   }
@@ -125,7 +127,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   private invalid(): ProxyError | null {
     const scan = this.scan;
     if (this.body === null || this.body.length === 0) return proxyError(400, 'the request body must be a JSON object', 'invalid_body');
-    if (scan.error !== null) return proxyError(400, scan.error, 'invalid_json');
+    if (scan.error !== null) return proxyError(400, scan.error, scan.errorParam !== null ? 'invalid_value' : 'invalid_json', scan.errorParam ?? undefined);
     if (scan.modelKind !== Kind.String || !scan.model) return proxyError(400, '`model` is required and must be a string', 'invalid_value', 'model');
     if (this.endpoint === Endpoint.Chat) {
       if (scan.messagesKind !== Kind.Array) return proxyError(400, '`messages` is required and must be an array', 'invalid_value', 'messages');

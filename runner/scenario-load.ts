@@ -132,7 +132,13 @@ export function parseScenario(text: string, file: string, env: NodeJS.ProcessEnv
       problems: doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? "?"}: YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`),
     };
   }
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS() ?? {};
+  } catch (err) {
+    // yaml refuses alias bombs ("billion laughs") and the like only here, when resolving
+    return { scenario: null, problems: [`(file): YAML: ${(err as Error).message}`] };
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) return { scenario: null, problems: ['(root): expected a mapping of sections (upstream, proxy, load, …)'] };
   const found: PathProblem[] = [];
   const data = interpolateEnv(raw, env, [], found);
