@@ -16,7 +16,8 @@ import { expandMatrix, filterVariants, type Variant } from './matrix.js';
 import { applyOverrides, loadScenario, type Overrides, type Scenario } from './scenario-load.js';
 import { startPostgres, type PostgresHandle } from './services/postgres.js';
 import { planRedis, type RedisPlan } from './services/redis.js';
-import { buildProxyConfig } from './services/proxy.js';
+import { buildProxyConfig, callbackEnv } from './services/proxy.js';
+import { parseProxyConfig } from '../proxy/config.js';
 import { Registry } from './services/registry.js';
 import { startUpstream, type UpstreamHandle } from './services/upstream.js';
 import { runVariant } from './variant.js';
@@ -58,8 +59,30 @@ export function planRun(file: string, overrides: Overrides = {}, filter?: string
   const variants = filterVariants(expandMatrix(scenario), filter);
   const redis = variants.map((v) => planRedis(v.settings.redis, env));
   // a proxy config given by path is read now, so a typo fails before anything starts
-  if (typeof scenario.proxy.config === 'string') buildProxyConfig({ config: scenario.proxy.config, upstreamUrl: '', databaseUrl: '', redis: null, callbacks: [], masterKey: '' });
+  // and every proxy config (by path or inline) is validated as the proxy will, with every
+  // problem listed and exit 2 — not after PostgreSQL and the upstream have started
+  if (scenario.proxy.config !== null) validateProxyConfig(scenario.proxy.config, scenario.proxy.masterKey);
   return { scenario, variants, redis };
+}
+
+function validateProxyConfig(config: string | Record<string, unknown>, masterKey: string): void {
+  const placeholder = 'http://127.0.0.1:1';
+  const cfg = buildProxyConfig({ config, upstreamUrl: placeholder, databaseUrl: 'postgres://127.0.0.1:1/gatebench', redis: null, callbacks: [], masterKey });
+  // the variables the runner sets for the proxy (callbackEnv) are set for the check too
+  const env = callbackEnv(placeholder);
+  const saved: Record<string, string | undefined> = {};
+  for (const k of Object.keys(env)) {
+    saved[k] = process.env[k];
+    process.env[k] ??= env[k];
+  }
+  try {
+    parseProxyConfig(cfg, typeof config === 'string' ? config : 'proxy.config');
+  } finally {
+    for (const k of Object.keys(saved)) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  }
 }
 
 export function writeResultFiles(result: RunResult, dir: string): string[] {

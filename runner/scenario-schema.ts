@@ -42,7 +42,7 @@ export const upstreamSchema = z.strictObject({
   latency: latencySpec.optional().meta({ description: 'latency model of a non-streamed answer' }),
   ttft: latencySpec.optional().meta({ description: 'time to first token of a stream' }),
   inter_token_ms: nonNegNum.optional(),
-  error_rate: z.record(z.enum(['429', '500', '503'], { error: 'expected a status 429, 500 or 503' }), fraction).optional(),
+  error_rate: z.partialRecord(z.enum(['429', '500', '503'], { error: 'expected a status 429, 500 or 503' }), fraction).optional(),
   hang_rate: fraction.optional(),
   config: z.string().optional().meta({ description: 'a fake-upstream config file (bench upstream --config)' }),
 });

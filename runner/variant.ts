@@ -5,7 +5,8 @@
 import { sampleProcesses } from '../lib/proc-stats.js';
 import type { Percentiles, VariantResult } from '../lib/result.js';
 import { percentilesOf, startLoad, type LoadRun, type RequestTimes } from '../loadgen/index.js';
-import { fetchLedger, ledgerOverhead } from './targets/ledger-overhead.js';
+import { fetchLedger, ledgerOverhead, type LedgerFetch } from './targets/ledger-overhead.js';
+import type { LedgerRow } from './targets/types.js';
 import { loadOptionsFor } from './load-options.js';
 import type { Variant } from './matrix.js';
 import type { Scenario } from './scenario-load.js';
@@ -34,8 +35,27 @@ const SAMPLE_MS = 500;
 
 const SINK_OF: Record<string, keyof UpstreamStats['sinks']> = { gcs_bucket: 'gcs', langsmith: 'langsmith', webhook: 'webhook' };
 
-export function integrityChecks(stats: UpstreamStats, spendRows: number, callbacks: string[]): NonNullable<VariantResult['integrity']> {
-  const answered = modelRequests(stats);
+/**
+ * Upstream requests that were repeats of a request the gateway had already sent: retries reach
+ * the upstream again with the same request id (its ledger shows the duplicates), and requests
+ * the upstream hung on were retried after the timeout (hangs never reach the ledger). The
+ * gateway answered the client once for all of them, and writes one spend row.
+ */
+export function retriedAttempts(ledger: readonly LedgerRow[] | null, stats: UpstreamStats): number {
+  let repeats = 0;
+  if (ledger !== null) {
+    const ids = new Set<string>();
+    for (const e of ledger) {
+      if (e.id === null) continue;
+      if (ids.has(e.id)) repeats++;
+      else ids.add(e.id);
+    }
+  }
+  return repeats + (stats.byStatus.hang ?? 0);
+}
+
+export function integrityChecks(stats: UpstreamStats, spendRows: number, callbacks: string[], retried = 0): NonNullable<VariantResult['integrity']> {
+  const answered = modelRequests(stats) - retried;
   const checks = [{ name: 'spend log rows = requests answered', expected: answered, actual: spendRows, ok: spendRows === answered }];
   for (const cb of callbacks) {
     const sink = SINK_OF[cb];
@@ -47,15 +67,18 @@ export function integrityChecks(stats: UpstreamStats, spendRows: number, callbac
 }
 
 /** The gateway's overhead measured without its help: client times joined with the upstream's ledger. */
-async function ledgerOverheadMs(upstreamUrl: string, times: RequestTimes | null, notes: string[]): Promise<Percentiles | null> {
-  if (!times || times.count === 0) return null;
+function ledgerOverheadMs(ledger: LedgerFetch | null, times: RequestTimes | null, notes: string[]): Percentiles | null {
+  if (!ledger || !times || times.count === 0) return null;
+  const o = ledgerOverhead(times, ledger.entries);
+  if (o.unmatched > 0 || ledger.dropped > 0) notes.push(`ledger overhead: ${o.unmatched} request(s) not found in the upstream's ledger${ledger.dropped ? `, ${ledger.dropped} ledger entries dropped` : ''}`);
+  return o.matched > 0 ? percentilesOf(o.total) : null;
+}
+
+async function readLedger(upstreamUrl: string, notes: string[]): Promise<LedgerFetch | null> {
   try {
-    const { entries, dropped } = await fetchLedger(upstreamUrl);
-    const o = ledgerOverhead(times, entries);
-    if (o.unmatched > 0 || dropped > 0) notes.push(`ledger overhead: ${o.unmatched} request(s) not found in the upstream's ledger${dropped ? `, ${dropped} ledger entries dropped` : ''}`);
-    return o.matched > 0 ? percentilesOf(o.total) : null;
+    return await fetchLedger(upstreamUrl);
   } catch (err) {
-    notes.push(`ledger overhead not measured: ${(err as Error).message}`);
+    notes.push(`the upstream's ledger could not be read: ${(err as Error).message}`);
     return null;
   }
 }
@@ -115,11 +138,12 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
   if (code !== 0 && code !== null) notes.push(`the proxy exited with code ${code}`);
   await redis?.stop();
   const stats = await upstream.stats();
-  const ledger = await ledgerOverheadMs(upstream.url, times, notes);
+  const ledgerRows = await readLedger(upstream.url, notes);
+  const ledger = ledgerOverheadMs(ledgerRows, times, notes);
   const rows = await db.spendRows();
   dropDb();
   await db.drop();
-  const integrity = integrityChecks(stats, rows, v.settings.callbacks);
+  const integrity = integrityChecks(stats, rows, v.settings.callbacks, retriedAttempts(ledgerRows?.entries ?? null, stats));
   const answered = result.requests - Object.values(result.failures).reduce((a, b) => a + b, 0);
   const cpuUs = cpuStart === null ? null : cpuEnd - cpuStart;
   return {
