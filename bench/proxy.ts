@@ -3,6 +3,8 @@
 // Load: seed-like 10.9 KB chat bodies, 50 connections, wrk when on PATH (8 µs/request of
 // its own), else autocannon in this process. Each target: a warm-up, then a measured window;
 // CPU is the delta of /proc utime+stime of the target's processes over that window.
+// Then the state features, stacked one at a time (bench/proxy-state.ts): virtual-key auth
+// and spend logs (PostgreSQL), + Redis (response-cache miss, shared rpm limits), + a callback.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,12 +16,13 @@ import { sampleProcesses } from '../lib/proc-stats.js';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const MEASURE_S = Number(process.env.BENCH_DURATION_S ?? 10);
-const MASTER_KEY = 'sk-bench-1234';
+export const MASTER_KEY = 'sk-bench-1234';
 const BENCH_JS = new URL('../cli/bench.js', import.meta.url).pathname;
 
+const SEED_ID = randomUUID();
 const body = JSON.stringify({
   model: 'fake-openai-endpoint',
-  messages: [{ role: 'user', content: `${randomUUID()} ` + "This is a test there will be no cache hits and we'll fill up the context".repeat(150) }],
+  messages: [{ role: 'user', content: `${SEED_ID} ` + "This is a test there will be no cache hits and we'll fill up the context".repeat(150) }],
   user: 'my-new-end-user-1',
 });
 
@@ -28,7 +31,7 @@ interface Started {
   ready: Record<string, unknown>;
 }
 
-function startService(args: string[], script = BENCH_JS): Promise<Started> {
+export function startService(args: string[], script = BENCH_JS): Promise<Started> {
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -54,7 +57,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((r) => {
     child.once('exit', () => r());
@@ -72,13 +75,33 @@ function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }
 
-async function runLoad(url: string, seconds: number, dir: string): Promise<LoadResult> {
+/**
+ * A wrk script that sends the seed-like body with a fresh uuid at the start of the prompt on
+ * every request (as the seed's Locust script does), so a response cache never hits and the
+ * miss path is what gets measured. Generating it costs wrk, not the target.
+ */
+function wrkScript(token: string): string {
+  const [head, tail] = body.split(SEED_ID);
+  return `local head = ${JSON.stringify(head)}
+local tail = ${JSON.stringify(tail)}
+local hex = "0123456789abcdef"
+local function uuid()
+  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function (c)
+    local v = (c == "x") and math.random(0, 15) or math.random(8, 11)
+    return string.sub(hex, v + 1, v + 1)
+  end))
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer ${token}"
+request = function() return wrk.format(nil, nil, nil, head .. uuid() .. tail) end
+`;
+}
+
+export async function runLoad(url: string, seconds: number, dir: string, token = MASTER_KEY): Promise<LoadResult> {
   if (hasTool('wrk')) {
     const script = join(dir, 'post.lua');
-    writeFileSync(
-      script,
-      `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${MASTER_KEY}"\n`,
-    );
+    writeFileSync(script, wrkScript(token));
     const r = spawnSync('wrk', ['-t', '1', '-c', String(CONNECTIONS), '-d', `${seconds}s`, '-s', script, `${url}/chat/completions`], { encoding: 'utf8' });
     const requests = Number(/(\d+) requests in ([\d.]+)(m?s)/.exec(r.stdout)?.[1] ?? 0);
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0);
@@ -86,20 +109,21 @@ async function runLoad(url: string, seconds: number, dir: string): Promise<LoadR
     if (errors) process.stderr.write(`  wrk: ${errors}\n`);
     return { requests, non2xx, seconds };
   }
+  // autocannon sends one fixed body: a response cache would hit after the first request.
   const autocannonModule = 'autocannon'; // no type declarations installed
   const { default: autocannon } = (await import(autocannonModule)) as { default: (o: object) => Promise<{ requests: { total: number }; non2xx: number }> };
   const r = await autocannon({
     url: `${url}/chat/completions`,
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER_KEY}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     connections: CONNECTIONS,
     duration: seconds,
   });
   return { requests: r.requests.total, non2xx: r.non2xx, seconds };
 }
 
-interface Measured {
+export interface Measured {
   name: string;
   rps: number;
   cpuUsPerReq: number;
@@ -107,11 +131,15 @@ interface Measured {
   non2xx: number;
 }
 
-async function measure(name: string, url: string, pids: number[], upstreamPid: number, dir: string): Promise<Measured> {
-  await runLoad(url, WARMUP_S, dir);
+function cfgHead(upstreamUrl: string): string {
+  return `model_list:\n  - model_name: fake-openai-endpoint\n    litellm_params:\n      model: openai/any\n      api_base: ${upstreamUrl}/chat/completions\n      api_key: test\n`;
+}
+
+export async function measure(name: string, url: string, pids: number[], upstreamPid: number, dir: string, token = MASTER_KEY): Promise<Measured> {
+  await runLoad(url, WARMUP_S, dir, token);
   const a = sampleProcesses(pids);
   const u = sampleProcesses([upstreamPid]);
-  const r = await runLoad(url, MEASURE_S, dir);
+  const r = await runLoad(url, MEASURE_S, dir, token);
   const b = sampleProcesses(pids);
   const v = sampleProcesses([upstreamPid]);
   const n = Math.max(r.requests, 1);
@@ -208,10 +236,7 @@ async function main(): Promise<void> {
     children.push(upstream.child);
     const upstreamUrl = upstream.ready.url as string;
     const cfg = join(dir, 'config.yaml');
-    writeFileSync(
-      cfg,
-      `model_list:\n  - model_name: fake-openai-endpoint\n    litellm_params:\n      model: openai/any\n      api_base: ${upstreamUrl}/chat/completions\n      api_key: test\ngeneral_settings:\n  master_key: ${MASTER_KEY}\n`,
-    );
+    writeFileSync(cfg, `${cfgHead(upstreamUrl)}general_settings:\n  master_key: ${MASTER_KEY}\n`);
     process.stderr.write(`load: ${body.length} B bodies, ${CONNECTIONS} connections, ${hasTool('wrk') ? 'wrk' : 'autocannon (wrk not found)'}; ${WARMUP_S}s warm-up + ${MEASURE_S}s each\n`);
     const results: Measured[] = [];
     const nginx = await startNginx(upstreamUrl, dir);
@@ -228,11 +253,20 @@ async function main(): Promise<void> {
     children.push(proxy.child);
     const urls = proxy.ready.urls as string[];
     results.push(await measure('reference proxy (1 instance)', urls[0], proxy.ready.pids as number[], upstream.child.pid as number, dir));
+    await stop(proxy.child);
+    // Each state feature's increment: its own proxy, config and (for keys) a virtual key.
+    const { measureStateFeatures } = await import('./proxy-state.js');
+    results.push(...(await measureStateFeatures({ upstreamUrl, upstreamPid: upstream.child.pid as number, dir, configHead: cfgHead(upstreamUrl) })));
     const ref = results.find((r) => r.name.startsWith('nginx'));
-    console.log('\ntarget                         req/s    CPU µs/req   vs nginx   upstream µs/req');
+    const base = results.find((r) => r.name.startsWith('reference proxy'));
+    console.log(`\n${'target'.padEnd(44)} req/s    CPU µs/req   vs nginx   increment   upstream µs/req`);
+    let prev: Measured | undefined;
     for (const r of results) {
       const ratio = ref ? `${(r.cpuUsPerReq / ref.cpuUsPerReq).toFixed(2)}×` : 'n/a';
-      console.log(`${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(6)}   ${r.cpuUsPerReq.toFixed(1).padStart(10)}   ${ratio.padStart(8)}   ${r.upstreamCpuUsPerReq.toFixed(1).padStart(15)}`);
+      // state features stack up: each row's increment is against the row above it
+      const inc = prev && base && results.indexOf(r) > results.indexOf(base) ? `+${(r.cpuUsPerReq - prev.cpuUsPerReq).toFixed(1)}` : '';
+      console.log(`${r.name.padEnd(44)} ${r.rps.toFixed(0).padStart(6)}   ${r.cpuUsPerReq.toFixed(1).padStart(10)}   ${ratio.padStart(8)}   ${inc.padStart(9)}   ${r.upstreamCpuUsPerReq.toFixed(1).padStart(15)}`);
+      prev = r;
     }
     console.log('\n(2-core machine shared with other work: figures are indicative; compare ratios within one run)');
   } finally {
@@ -241,5 +275,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--floor-server') await floorServer(process.argv[3]);
-else await main();
+// Imported by bench/proxy-state.ts for its helpers: run only when executed.
+if (process.argv[1] === new URL(import.meta.url).pathname) {
+  if (process.argv[2] === '--floor-server') await floorServer(process.argv[3]);
+  else await main();
+}

@@ -1,0 +1,121 @@
+// The state features' share of the proxy's CPU per request, for `npm run bench:proxy`: the
+// same load as the master-key-only row, through a proxy that adds one feature at a time —
+//   1. a virtual key (auth from PostgreSQL, then the in-process cache) and spend logs,
+//   2. + Redis: the response cache's miss path (every prompt starts with a fresh uuid) and
+//      the key's rpm/tpm limits shared through Redis,
+//   3. + a logging callback (webhook, to the fake upstream's sink).
+// PostgreSQL: a fresh database on DATABASE_URL, else the embedded one. Redis: REDIS_URL or
+// 127.0.0.1:6379; without one the Redis rows are skipped, saying so.
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { MASTER_KEY, measure, startService, stop, type Measured } from './proxy.js';
+
+interface Ctx {
+  upstreamUrl: string;
+  upstreamPid: number;
+  dir: string;
+  configHead: string;
+}
+
+async function database(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) {
+    const { startEmbeddedPostgres } = await import('../proxy/state/embedded-postgres.js');
+    const emb = await startEmbeddedPostgres({ stopOnSignals: true });
+    return { url: emb.url, drop: () => emb.stop() };
+  }
+  const name = `gb_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function reachableRedis(): Promise<string | null> {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, enableOfflineQueue: false, retryStrategy: () => null });
+  try {
+    await r.connect();
+    await r.ping();
+    return url;
+  } catch {
+    return null;
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function generateKey(url: string): Promise<string> {
+  const res = await fetch(`${url}/key/generate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+    // limits high enough never to refuse, so the limit check runs on every request
+    body: JSON.stringify({ key_alias: 'bench', rpm_limit: 1_000_000_000, tpm_limit: 1_000_000_000_000 }),
+  });
+  if (!res.ok) throw new Error(`/key/generate answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { key: string }).key;
+}
+
+async function one(ctx: Ctx, name: string, yaml: string): Promise<Measured> {
+  const cfg = join(ctx.dir, `config-${name.replace(/\W+/g, '-')}.yaml`);
+  writeFileSync(cfg, ctx.configHead + yaml);
+  const proxy = await startService(['proxy', '--config', cfg, '--port', '0']);
+  try {
+    const url = (proxy.ready.urls as string[])[0];
+    const key = await generateKey(url);
+    return await measure(name, url, proxy.ready.pids as number[], ctx.upstreamPid, ctx.dir, key);
+  } finally {
+    await stop(proxy.child);
+  }
+}
+
+export async function measureStateFeatures(ctx: Ctx): Promise<Measured[]> {
+  const out: Measured[] = [];
+  const db = await database();
+  const namespace = `gbbench${process.pid}`;
+  const redisUrl = await reachableRedis();
+  try {
+    const general = `general_settings:\n  master_key: ${MASTER_KEY}\n  database_url: ${db.url}\n  proxy_batch_write_at: 1\n`;
+    out.push(await one(ctx, '+ virtual key (cached) + spend logs', general));
+    if (!redisUrl) {
+      process.stderr.write('  Redis not reachable (REDIS_URL or 127.0.0.1:6379): the Redis and callback rows are skipped\n');
+      return out;
+    }
+    // A short TTL: every request is a miss that stores ~11 KB; keep the shared Redis small.
+    const redis = `router_settings:\n  redis_url: ${redisUrl}\nlitellm_settings:\n  cache: true\n  cache_params: { type: redis, ttl: 5, namespace: ${namespace} }\n`;
+    out.push(await one(ctx, '+ Redis (cache miss, shared limits)', general + redis));
+    process.env.GATEBENCH_WEBHOOK_URL = `${ctx.upstreamUrl}/webhook`;
+    out.push(await one(ctx, '+ a callback (webhook)', `${general}${redis}  callbacks: [webhook]\n`));
+  } finally {
+    await db.drop();
+    if (redisUrl) await deleteNamespace(redisUrl, namespace);
+  }
+  return out;
+}
+
+async function deleteNamespace(url: string, namespace: string): Promise<void> {
+  const r = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `*${namespace}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
