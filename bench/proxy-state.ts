@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { MASTER_KEY, measure, startService, stop, type Measured } from './proxy.js';
+import { MASTER_KEY, measure, startService, stop, type Measured } from './proxy-common.js';
 
 interface Ctx {
   upstreamUrl: string;
@@ -63,7 +63,7 @@ async function generateKey(url: string): Promise<string> {
     method: 'POST',
     headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
     // limits high enough never to refuse, so the limit check runs on every request
-    body: JSON.stringify({ key_alias: 'bench', rpm_limit: 1_000_000_000, tpm_limit: 1_000_000_000_000 }),
+    body: JSON.stringify({ key_alias: 'bench', rpm_limit: 2_000_000_000, tpm_limit: 2_000_000_000 }),
   });
   if (!res.ok) throw new Error(`/key/generate answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { key: string }).key;

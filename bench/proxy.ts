@@ -6,147 +6,11 @@
 // Then the state features, stacked one at a time (bench/proxy-state.ts): virtual-key auth
 // and spend logs (PostgreSQL), + Redis (response-cache miss, shared rpm limits), + a callback.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sampleProcesses } from '../lib/proc-stats.js';
-
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
-const MEASURE_S = Number(process.env.BENCH_DURATION_S ?? 10);
-export const MASTER_KEY = 'sk-bench-1234';
-const BENCH_JS = new URL('../cli/bench.js', import.meta.url).pathname;
-
-const SEED_ID = randomUUID();
-const body = JSON.stringify({
-  model: 'fake-openai-endpoint',
-  messages: [{ role: 'user', content: `${SEED_ID} ` + "This is a test there will be no cache hits and we'll fill up the context".repeat(150) }],
-  user: 'my-new-end-user-1',
-});
-
-interface Started {
-  child: ChildProcess;
-  ready: Record<string, unknown>;
-}
-
-export function startService(args: string[], script = BENCH_JS): Promise<Started> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} not ready after 15 s: ${buf}`)), 15_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /^READY (.*)$/m.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, ready: JSON.parse(m[1]) as Record<string, unknown> });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code}): ${buf}`)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((r) => {
-    child.once('exit', () => r());
-    child.kill('SIGTERM');
-  });
-}
-
-interface LoadResult {
-  requests: number;
-  non2xx: number;
-  seconds: number;
-}
-
-function hasTool(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
-}
-
-/**
- * A wrk script that sends the seed-like body with a fresh uuid at the start of the prompt on
- * every request (as the seed's Locust script does), so a response cache never hits and the
- * miss path is what gets measured. Generating it costs wrk, not the target.
- */
-function wrkScript(token: string): string {
-  const [head, tail] = body.split(SEED_ID);
-  return `local head = ${JSON.stringify(head)}
-local tail = ${JSON.stringify(tail)}
-local hex = "0123456789abcdef"
-local function uuid()
-  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function (c)
-    local v = (c == "x") and math.random(0, 15) or math.random(8, 11)
-    return string.sub(hex, v + 1, v + 1)
-  end))
-end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer ${token}"
-request = function() return wrk.format(nil, nil, nil, head .. uuid() .. tail) end
-`;
-}
-
-export async function runLoad(url: string, seconds: number, dir: string, token = MASTER_KEY): Promise<LoadResult> {
-  if (hasTool('wrk')) {
-    const script = join(dir, 'post.lua');
-    writeFileSync(script, wrkScript(token));
-    const r = spawnSync('wrk', ['-t', '1', '-c', String(CONNECTIONS), '-d', `${seconds}s`, '-s', script, `${url}/chat/completions`], { encoding: 'utf8' });
-    const requests = Number(/(\d+) requests in ([\d.]+)(m?s)/.exec(r.stdout)?.[1] ?? 0);
-    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0);
-    const errors = /Socket errors: .*/.exec(r.stdout)?.[0];
-    if (errors) process.stderr.write(`  wrk: ${errors}\n`);
-    return { requests, non2xx, seconds };
-  }
-  // autocannon sends one fixed body: a response cache would hit after the first request.
-  const autocannonModule = 'autocannon'; // no type declarations installed
-  const { default: autocannon } = (await import(autocannonModule)) as { default: (o: object) => Promise<{ requests: { total: number }; non2xx: number }> };
-  const r = await autocannon({
-    url: `${url}/chat/completions`,
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    connections: CONNECTIONS,
-    duration: seconds,
-  });
-  return { requests: r.requests.total, non2xx: r.non2xx, seconds };
-}
-
-export interface Measured {
-  name: string;
-  rps: number;
-  cpuUsPerReq: number;
-  upstreamCpuUsPerReq: number;
-  non2xx: number;
-}
-
-function cfgHead(upstreamUrl: string): string {
-  return `model_list:\n  - model_name: fake-openai-endpoint\n    litellm_params:\n      model: openai/any\n      api_base: ${upstreamUrl}/chat/completions\n      api_key: test\n`;
-}
-
-export async function measure(name: string, url: string, pids: number[], upstreamPid: number, dir: string, token = MASTER_KEY): Promise<Measured> {
-  await runLoad(url, WARMUP_S, dir, token);
-  const a = sampleProcesses(pids);
-  const u = sampleProcesses([upstreamPid]);
-  const r = await runLoad(url, MEASURE_S, dir, token);
-  const b = sampleProcesses(pids);
-  const v = sampleProcesses([upstreamPid]);
-  const n = Math.max(r.requests, 1);
-  const m = { name, rps: r.requests / r.seconds, cpuUsPerReq: (b.cpuUs - a.cpuUs) / n, upstreamCpuUsPerReq: (v.cpuUs - u.cpuUs) / n, non2xx: r.non2xx };
-  process.stderr.write(`  ${name}: ${m.rps.toFixed(0)} req/s, ${m.cpuUsPerReq.toFixed(1)} µs CPU/request${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}\n`);
-  return m;
-}
+import { CONNECTIONS, MASTER_KEY, MEASURE_S, WARMUP_S, body, cfgHead, freePort, hasTool, measure, startService, stop, type Measured } from './proxy-common.js';
+import { measureStateFeatures } from './proxy-state.js';
 
 async function startNginx(upstreamUrl: string, dir: string): Promise<{ url: string; child: ChildProcess } | null> {
   if (!hasTool('nginx') && !hasTool('/usr/sbin/nginx')) {
@@ -255,7 +119,6 @@ async function main(): Promise<void> {
     results.push(await measure('reference proxy (1 instance)', urls[0], proxy.ready.pids as number[], upstream.child.pid as number, dir));
     await stop(proxy.child);
     // Each state feature's increment: its own proxy, config and (for keys) a virtual key.
-    const { measureStateFeatures } = await import('./proxy-state.js');
     results.push(...(await measureStateFeatures({ upstreamUrl, upstreamPid: upstream.child.pid as number, dir, configHead: cfgHead(upstreamUrl) })));
     const ref = results.find((r) => r.name.startsWith('nginx'));
     const base = results.find((r) => r.name.startsWith('reference proxy'));
@@ -275,8 +138,5 @@ async function main(): Promise<void> {
   }
 }
 
-// Imported by bench/proxy-state.ts for its helpers: run only when executed.
-if (process.argv[1] === new URL(import.meta.url).pathname) {
-  if (process.argv[2] === '--floor-server') await floorServer(process.argv[3]);
-  else await main();
-}
+if (process.argv[2] === '--floor-server') await floorServer(process.argv[3]);
+else await main();

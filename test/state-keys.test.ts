@@ -88,6 +88,8 @@ test('management routes need the master key and answer OpenAI-shaped errors', as
   assert.equal(r3.status, 400);
   assert.equal(r3.body.error.param, 'max_budget');
   assert.equal((await call('POST', '/key/generate', { duration: 'soon' })).status, 400);
+  // past PostgreSQL's integer range: refused up front, not a failed INSERT answered 503
+  assert.equal((await call('POST', '/key/generate', { tpm_limit: 1_000_000_000_000 })).status, 400);
   assert.equal((await call('POST', '/key/delete', { keys: [] })).status, 400);
   assert.equal((await call('GET', '/key/info')).status, 400);
   assert.equal((await call('POST', '/model/new', { model_name: 'x' })).status, 400);

@@ -37,7 +37,8 @@ class HttpError extends Error {
 }
 
 const nullableNum = z.number().nonnegative().nullable().optional();
-const nullableInt = z.number().int().nonnegative().nullable().optional();
+// rpm/tpm limits are PostgreSQL integers: past 2^31-1 is a 400 here, not a failed INSERT (503)
+const nullableInt = z.number().int().nonnegative().max(2_147_483_647).nullable().optional();
 const keyFieldsSchema = z.object({
   models: z.array(z.string()).nullable().optional(),
   max_budget: nullableNum,
