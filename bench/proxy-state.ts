@@ -7,7 +7,7 @@
 // PostgreSQL: a fresh database on DATABASE_URL, else the embedded one. Redis: REDIS_URL or
 // 127.0.0.1:6379; without one the Redis rows are skipped, saying so.
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { scratchDatabase } from '../proxy/state/scratch-database.js';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { MASTER_KEY, measure, startService, stop, type Measured } from './proxy-common.js';
@@ -19,30 +19,6 @@ interface Ctx {
   configHead: string;
 }
 
-async function database(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.DATABASE_URL;
-  if (!base) {
-    const { startEmbeddedPostgres } = await import('../proxy/state/embedded-postgres.js');
-    const emb = await startEmbeddedPostgres({ stopOnSignals: true });
-    return { url: emb.url, drop: () => emb.stop() };
-  }
-  const name = `gb_bench_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function reachableRedis(): Promise<string | null> {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -84,7 +60,7 @@ async function one(ctx: Ctx, name: string, yaml: string): Promise<Measured> {
 
 export async function measureStateFeatures(ctx: Ctx): Promise<Measured[]> {
   const out: Measured[] = [];
-  const db = await database();
+  const db = await scratchDatabase('gb_bench');
   const namespace = `gbbench${process.pid}`;
   const redisUrl = await reachableRedis();
   try {

@@ -6,7 +6,6 @@
 // the model requests the upstream answered (integrity). Prints an RSS time series per
 // instance and exits 1 on a failed check. Not part of `npm test`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import pg from 'pg';
 import { parseDurationMs } from '../lib/duration.js';
 import { SEED_TEMPLATE, startLoad } from '../loadgen/index.js';
 import type { UpstreamStats } from '../fake-upstream/index.js';
-import { startEmbeddedPostgres } from '../proxy/state/embedded-postgres.js';
+import { scratchDatabase } from '../proxy/state/scratch-database.js';
 import { modelRequests } from '../runner/services/upstream.js';
 
 const BENCH_JS = new URL('../cli/bench.js', import.meta.url).pathname;
@@ -70,36 +69,13 @@ function stop(child: ChildProcess, graceMs = 60_000): Promise<void> {
   });
 }
 
-async function database(): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.DATABASE_URL;
-  if (!base) {
-    const e = await startEmbeddedPostgres();
-    return { url: e.url, drop: () => e.stop() };
-  }
-  const name = `gb_soak_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'gb-soak-'));
   const cleanup: (() => Promise<void>)[] = [];
   try {
     console.log(`soak: ${users} users, ${instances} proxy instance(s), ${durationMs / 1000} s measured after a ${warmupMs / 1000} s warm-up`);
-    const db = await database();
+    const db = await scratchDatabase('gb_soak');
     cleanup.unshift(() => db.drop());
     const up = await start(['upstream', '--port', '0', '--latency', 'fixed:50']);
     cleanup.unshift(() => stop(up.child));

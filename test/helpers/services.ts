@@ -4,42 +4,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
-import { freePort, startEmbeddedPostgres } from '../../proxy/state/embedded-postgres.js';
+import { freePort } from '../../proxy/state/embedded-postgres.js';
+import { scratchDatabase, type ScratchDatabase } from '../../proxy/state/scratch-database.js';
 
-export interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
+export type TestDatabase = ScratchDatabase;
 
-export async function testDatabase(): Promise<TestDatabase> {
-  const base = process.env.DATABASE_URL;
-  if (!base) {
-    const e = await startEmbeddedPostgres();
-    return { url: e.url, drop: () => e.stop() };
-  }
-  const name = `gb_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+export function testDatabase(): Promise<TestDatabase> {
+  return scratchDatabase('gb_test');
 }
 
 export type TestRedis = { url: string; prefix: string; cleanup(): Promise<void> } | { skip: string };
