@@ -41,30 +41,47 @@ export async function runProxyCommand(flags: ProxyFlags): Promise<void> {
   // Validate once here, so that a bad file exits 2 with every problem before any fork.
   const config = await loadProxyConfigFile(flags.config);
   const opts: InstanceOptions = { configPath: flags.config, port, host: flags.host, connections };
+  const signals = signalGate();
   if (instances === 1) {
     const inst = await startInstance(opts);
     ready([inst.url], [process.pid]);
-    onSignals(async () => {
+    signals.ready(async () => {
       await inst.close();
       process.exit(0);
     });
     return;
   }
-  await runPrimary(opts, instances, config);
+  await runPrimary(opts, instances, config, signals);
 }
 
-function onSignals(drain: () => Promise<void>): void {
-  let draining = false;
+/**
+ * SIGTERM/SIGINT handling from the first moment: a signal during start-up (while an embedded
+ * PostgreSQL initialises, say) must not kill the process by default and leave the cluster and
+ * its temp dir behind. It is held until start-up ends; then the drain runs at once.
+ */
+function signalGate(): { ready(drain: () => Promise<void>): void } {
+  let pending = false;
+  let run: (() => void) | null = null;
   const handler = () => {
-    if (draining) return;
-    draining = true;
-    drain().catch((err: unknown) => {
-      process.stderr.write(`bench proxy: drain failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    });
+    if (run !== null) run();
+    else pending = true;
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  return {
+    ready(drain) {
+      let draining = false;
+      run = () => {
+        if (draining) return;
+        draining = true;
+        drain().catch((err: unknown) => {
+          process.stderr.write(`bench proxy: drain failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exit(1);
+        });
+      };
+      if (pending) run();
+    },
+  };
 }
 
 /**
@@ -83,7 +100,7 @@ async function sharedDatabase(config: ProxyConfig): Promise<{ env: NodeJS.Proces
   return { env: { ...process.env, DATABASE_URL: pg.url }, stop: () => pg.stop() };
 }
 
-async function runPrimary(opts: InstanceOptions, n: number, config: ProxyConfig): Promise<void> {
+async function runPrimary(opts: InstanceOptions, n: number, config: ProxyConfig, signals: ReturnType<typeof signalGate>): Promise<void> {
   const workerPath = new URL('./worker.js', import.meta.url);
   const db = await sharedDatabase(config);
   const children: ChildProcess[] = [];
@@ -122,7 +139,7 @@ async function runPrimary(opts: InstanceOptions, n: number, config: ProxyConfig)
     up.map((u) => u.url),
     up.map((u) => u.pid),
   );
-  onSignals(async () => {
+  signals.ready(async () => {
     stopping = true;
     const exits = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve(c.exitCode ?? 0) : new Promise<number>((r) => c.once('exit', (code) => r(code ?? 1)))));
     for (const c of children) c.kill('SIGTERM');

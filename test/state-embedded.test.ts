@@ -1,8 +1,11 @@
 // The embedded PostgreSQL: starts with real binaries (as root via a postgres user), accepts
-// queries, and leaves no process and no temp directory after stop().
+// queries, and leaves no process and no temp directory after stop() — nor when the proxy
+// that started it is stopped in the middle of its start-up.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import pg from 'pg';
@@ -94,4 +97,45 @@ setInterval(() => {}, 1 << 30);`;
   assert.equal(await exited, 143);
   assert.equal(alive(pid), false, 'postmaster stopped');
   assert.equal(existsSync(dataDir.replace(/\/data$/, '')), false, 'temp dir removed');
+});
+
+test('bench proxy SIGTERMed while its embedded PostgreSQL starts leaves no process and no temp dir', async (t) => {
+  // A private TMPDIR: the embedded cluster's temp dir is made in it, so "nothing left" is
+  // checkable while other test files make clusters of their own.
+  const tmp = mkdtempSync(join(tmpdir(), 'gb-sigterm-startup-'));
+  chmodSync(tmp, 0o755); // initdb runs as the postgres user and reads its password file here
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  const cfg = join(tmp, 'proxy.yaml');
+  writeFileSync(cfg, 'model_list:\n  - model_name: m\n    litellm_params: { model: openai/m, api_base: http://127.0.0.1:9/v1 }\nlitellm_settings:\n  callbacks: [webhook]\n');
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+  delete env.DATABASE_URL;
+  delete env.GATEBENCH_WEBHOOK_URL;
+  const bench = fileURLToPath(new URL('../cli/bench.js', import.meta.url));
+  const child = spawn(process.execPath, [bench, 'proxy', '--config', cfg, '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('starting an embedded PostgreSQL')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`bench proxy exited before starting PostgreSQL: ${err}`)));
+  });
+  // the cluster is being initialised now (initdb takes seconds): stop the proxy mid-start
+  await new Promise((r) => setTimeout(r, 200));
+  child.kill('SIGTERM');
+  const code = await exited;
+  assert.ok(code === 0 || code === 143, `exit code ${code}: ${err}`);
+  assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('gb-pg-')), [], `no cluster dir left in ${tmp}`);
+  const left = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(tmp);
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(left, [], 'no process runs from the cluster dir');
 });
