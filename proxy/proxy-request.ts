@@ -6,8 +6,12 @@
 //
 // Timing (all performance.now(), ms, fractional):
 //   start       the raw 'request' event (headers parsed, before body parsing and auth)
-//   upstreamMs  sum over attempts of dispatch → complete upstream body (JSON and errors), or
-//               dispatch → upstream headers (streams; the rest of a stream is added later)
+//   upstreamMs  sum over attempts of request written → complete upstream body (JSON and
+//               errors), or request written → upstream headers (streams; the rest of a stream
+//               is added later). "Written" is undici's onRequestSent, right after the write
+//               syscall: building and writing the upstream request is the proxy's work, not
+//               time waited on the upstream (an attempt that fails before it is written counts
+//               from dispatch: it waited on a connection)
 //   header x-litellm-overhead-duration-ms = (now when our headers are written − start) − upstreamMs
 //   header x-litellm-response-duration-ms = now when our headers are written − start
 //   RequestRecord.overheadMs = (response 'close' − start) − upstreamMs (incl. the stream tail)
@@ -59,7 +63,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   attempts = 0;
   fallbackIndex = 0;
   fallbacks: string[] | null = null;
-  // current attempt
+  // current attempt: when it was dispatched, then when its request was written
   tDispatch = 0;
   upstreamMs = 0;
   upStatus = 0;
@@ -236,6 +240,10 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   onConnect(abort: (err?: Error) => void): void {
     this.abortUpstream = abort;
     if (this.clientGone) abort(new Error('client closed the connection'));
+  }
+
+  onRequestSent(): void {
+    this.tDispatch = performance.now();
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
