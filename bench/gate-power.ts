@@ -3,15 +3,14 @@
 // CPU per request), then prints the confusion matrix: false alarms (unchanged gates that
 // failed) and power (slowed gates that failed), for a few tolerances, from the same trials.
 //
-//   npm run bench:gate-power -- [--gates 20] [--trials 6] [--duration 3s] [--slowdown 0.1]
+//   npm run bench:gate-power -- [--gates 20] [--trials 6] [--duration 5s] [--slowdown 0.1]
 //                               [--tolerances 0.05,0.1] [--scenario FILE] [--out DIR]
 //
-// Each gate = `trials` interleaved runs a side of `bench run`, bounded to about 3 minutes.
-// Without --scenario a small one is written to a temp dir: the direct calibration and the
-// reference proxy, open-model load on 127.0.0.1 only.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Each gate = `trials` interleaved runs a side of `bench run` (ABBA order), bounded to about
+// 3 minutes. The trial is scenarios/gate.yaml unless --scenario names another; --duration
+// overrides its measured window. Load goes to 127.0.0.1 only.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runGate, type GateReport } from '../reports/gate/gate.js';
 import { trialsFromRunResult, type TrialRecord } from '../reports/gate/records.js';
@@ -23,7 +22,7 @@ const { values: args } = parseArgs({
   options: {
     gates: { type: 'string', default: '20' },
     trials: { type: 'string', default: '6' },
-    duration: { type: 'string', default: '3s' },
+    duration: { type: 'string' },
     slowdown: { type: 'string', default: '0.1' },
     tolerances: { type: 'string', default: '0.05,0.1' },
     figures: { type: 'string', default: 'cpu_us_per_req,latency_p50_rel,latency_p99_rel' },
@@ -38,95 +37,73 @@ const tolerances = args.tolerances!.split(',').map(Number);
 let figures = args.figures!.split(',');
 const GATE_BUDGET_MS = 3 * 60_000;
 
-// The reference proxy alone on a 1 ms fake upstream, at a rate well below saturation (so
-// latency is not all queueing). Add a `direct` variant here once the runner has one, and the
-// latency_*_rel figures join the gate.
-const SCENARIO = `# written by bench/gate-power.ts
-name: gate-power
-upstream:
-  latency: fixed:1
-proxy:
-  instances: 1
-  redis: off
-  callbacks: none
-load:
-  model: open
-  rate: 300
-  duration: ${args.duration}
-warmup: 1s
-`;
-
-const tmp = mkdtempSync(join(tmpdir(), 'gatebench-gate-power-'));
-const scenario = args.scenario ?? join(tmp, 'gate-power.yaml');
-if (!args.scenario) writeFileSync(scenario, SCENARIO);
+// The shipped CI trial (scenarios/gate.yaml): the power measured here is the power of the gate
+// that .github/workflows/perf.yml runs. --scenario measures another trial design.
+const scenario = resolve(args.scenario ?? join(SELF_DIR, 'scenarios', 'gate.yaml'));
 const out = args.out ?? join(SELF_DIR, 'results', `gate-power-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(out, { recursive: true });
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const opts: TrialOptions = { scenario, duration: args.duration, timeoutMs: 120_000 };
 
-try {
-  // Calibrate the injection: ~slowdown × this build's CPU per request, measured now.
-  const calib = await runBenchJson({ label: 'calibration', dir: SELF_DIR }, opts);
-  const cpu = median(trialsFromRunResult(calib).map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
-  if (!Number.isFinite(cpu)) throw new Error('the calibration run has no cpu_us_per_req: does the scenario run a local gateway?');
-  const injectUs = Math.max(1, Math.round(cpu * slowdown));
-  const measured = trialsFromRunResult(calib)[0]?.figures ?? {};
-  const dropped = figures.filter((f) => typeof measured[f] !== 'number');
-  figures = figures.filter((f) => typeof measured[f] === 'number');
-  log(`calibration: ${cpu.toFixed(1)} µs CPU per request → inject ${injectUs} µs (${(slowdown * 100).toFixed(0)}%) into the slowed candidates`);
-  if (dropped.length > 0) log(`not measured by this scenario, left out: ${dropped.join(', ')}`);
+// Calibrate the injection: ~slowdown × this build's CPU per request, measured now.
+const calib = await runBenchJson({ label: 'calibration', dir: SELF_DIR }, opts);
+const cpu = median(trialsFromRunResult(calib).map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
+if (!Number.isFinite(cpu)) throw new Error('the calibration run has no cpu_us_per_req: does the scenario run a local gateway?');
+const injectUs = Math.max(1, Math.round(cpu * slowdown));
+const measured = trialsFromRunResult(calib)[0]?.figures ?? {};
+const dropped = figures.filter((f) => typeof measured[f] !== 'number');
+figures = figures.filter((f) => typeof measured[f] === 'number');
+log(`calibration: ${cpu.toFixed(1)} µs CPU per request → inject ${injectUs} µs (${(slowdown * 100).toFixed(0)}%) into the slowed candidates`);
+if (dropped.length > 0) log(`not measured by this scenario, left out: ${dropped.join(', ')}`);
 
-  type Outcome = { kind: 'unchanged' | 'slowed'; ms: number; baseline: TrialRecord[]; candidate: TrialRecord[] };
-  const outcomes: Outcome[] = [];
-  let errored = 0;
-  for (let g = 0; g < gates * 2; g++) {
-    // alternate the kinds so that a drift in the machine hits both equally
-    const kind = g % 2 === 0 ? 'unchanged' : 'slowed';
-    const t0 = Date.now();
-    let baseline: TrialRecord[];
-    let candidate: TrialRecord[];
-    try {
-      [baseline, candidate] = await runInterleaved(
-        [{ label: 'base', dir: SELF_DIR }, { label: 'head', dir: SELF_DIR, env: kind === 'slowed' ? { GATEBENCH_INJECT_CPU_US: String(injectUs) } : {} }],
-        trials,
-        opts,
-      );
-    } catch (err) {
-      // one crashed trial must not throw away an hour of gates: count it and go on
-      errored++;
-      log(`gate ${g + 1}/${gates * 2} (${kind}): a trial crashed, gate skipped: ${(err as Error).message}${isGbError(err) ? `\n  ${err.problems.join('\n  ')}` : ''}`);
-      continue;
-    }
-    const ms = Date.now() - t0;
-    outcomes.push({ kind, ms, baseline, candidate });
-    const r = runGate(baseline, candidate, { tolerance: tolerances[tolerances.length - 1], figures });
-    log(`gate ${g + 1}/${gates * 2} (${kind}): ${(ms / 1000).toFixed(0)} s${ms > GATE_BUDGET_MS ? ' — OVER the 3-minute budget' : ''}; ` +
-      r.figures.map((f) => `${f.figure} ${f.ratio.toFixed(3)} [${f.ci_low.toFixed(3)}, ${f.ci_high.toFixed(3)}]`).join(', '));
-    writeFileSync(join(out, `gate-${g + 1}-${kind}.json`), JSON.stringify({ kind, ms, inject_us: kind === 'slowed' ? injectUs : 0, baseline, candidate }, null, 2));
+type Outcome = { kind: 'unchanged' | 'slowed'; ms: number; baseline: TrialRecord[]; candidate: TrialRecord[] };
+const outcomes: Outcome[] = [];
+let errored = 0;
+for (let g = 0; g < gates * 2; g++) {
+  // alternate the kinds so that a drift in the machine hits both equally
+  const kind = g % 2 === 0 ? 'unchanged' : 'slowed';
+  const t0 = Date.now();
+  let baseline: TrialRecord[];
+  let candidate: TrialRecord[];
+  try {
+    [baseline, candidate] = await runInterleaved(
+      [{ label: 'base', dir: SELF_DIR }, { label: 'head', dir: SELF_DIR, env: kind === 'slowed' ? { GATEBENCH_INJECT_CPU_US: String(injectUs) } : {} }],
+      trials,
+      opts,
+    );
+  } catch (err) {
+    // one crashed trial must not throw away an hour of gates: count it and go on
+    errored++;
+    log(`gate ${g + 1}/${gates * 2} (${kind}): a trial crashed, gate skipped: ${(err as Error).message}${isGbError(err) ? `\n  ${err.problems.join('\n  ')}` : ''}`);
+    continue;
   }
-
-  // Confusion matrices, per tolerance and per figure set, from the same trials.
-  const lines: string[] = [];
-  const judge = (o: Outcome, tolerance: number, figs: string[]): GateReport => runGate(o.baseline, o.candidate, { tolerance, figures: figs });
-  for (const tolerance of tolerances) {
-    for (const figs of figures.length > 1 ? [figures, ...figures.map((f) => [f])] : [figures]) {
-      const m = { unchanged: { pass: 0, fail: 0 }, slowed: { pass: 0, fail: 0 } };
-      const n = { unchanged: outcomes.filter((o) => o.kind === 'unchanged').length, slowed: outcomes.filter((o) => o.kind === 'slowed').length };
-      for (const o of outcomes) m[o.kind][judge(o, tolerance, figs).passed ? 'pass' : 'fail']++;
-      lines.push(`tolerance ${(tolerance * 100).toFixed(0)}%, figures ${figs.join('+')}:`);
-      lines.push(`                  gate passed   gate failed`);
-      lines.push(`  unchanged       ${String(m.unchanged.pass).padStart(11)}   ${String(m.unchanged.fail).padStart(11)}   false alarms ${m.unchanged.fail}/${n.unchanged}`);
-      lines.push(`  slowed ${String(Math.round(slowdown * 100)).padStart(2)}%      ${String(m.slowed.pass).padStart(11)}   ${String(m.slowed.fail).padStart(11)}   power ${m.slowed.fail}/${n.slowed}`);
-    }
-  }
-  const ratios = (kind: Outcome['kind'], f: string) =>
-    median(outcomes.filter((o) => o.kind === kind).map((o) => runGate(o.baseline, o.candidate, { figures: [f] }).figures[0]?.ratio ?? NaN));
-  for (const f of figures) lines.push(`median ratio ${f}: unchanged ${ratios('unchanged', f).toFixed(3)}, slowed ${ratios('slowed', f).toFixed(3)}`);
-  if (errored > 0) lines.push(`${errored} gate(s) skipped because a trial crashed (see above)`);
-  const times = outcomes.map((o) => o.ms / 1000);
-  lines.push(`gate wall time: median ${median(times).toFixed(0)} s, max ${Math.max(...times).toFixed(0)} s (budget 180 s); raw trials in ${out}`);
-  process.stdout.write(lines.join('\n') + '\n');
-  writeFileSync(join(out, 'summary.txt'), lines.join('\n') + '\n');
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
+  const ms = Date.now() - t0;
+  outcomes.push({ kind, ms, baseline, candidate });
+  const r = runGate(baseline, candidate, { tolerance: tolerances[tolerances.length - 1], figures });
+  log(`gate ${g + 1}/${gates * 2} (${kind}): ${(ms / 1000).toFixed(0)} s${ms > GATE_BUDGET_MS ? ' — OVER the 3-minute budget' : ''}; ` +
+    r.figures.map((f) => `${f.figure} ${f.ratio.toFixed(3)} [${f.ci_low.toFixed(3)}, ${f.ci_high.toFixed(3)}]`).join(', '));
+  writeFileSync(join(out, `gate-${g + 1}-${kind}.json`), JSON.stringify({ kind, ms, inject_us: kind === 'slowed' ? injectUs : 0, baseline, candidate }, null, 2));
 }
+
+// Confusion matrices, per tolerance and per figure set, from the same trials.
+const lines: string[] = [];
+const judge = (o: Outcome, tolerance: number, figs: string[]): GateReport => runGate(o.baseline, o.candidate, { tolerance, figures: figs });
+for (const tolerance of tolerances) {
+  for (const figs of figures.length > 1 ? [figures, ...figures.map((f) => [f])] : [figures]) {
+    const m = { unchanged: { pass: 0, fail: 0 }, slowed: { pass: 0, fail: 0 } };
+    const n = { unchanged: outcomes.filter((o) => o.kind === 'unchanged').length, slowed: outcomes.filter((o) => o.kind === 'slowed').length };
+    for (const o of outcomes) m[o.kind][judge(o, tolerance, figs).passed ? 'pass' : 'fail']++;
+    lines.push(`tolerance ${(tolerance * 100).toFixed(0)}%, figures ${figs.join('+')}:`);
+    lines.push(`                  gate passed   gate failed`);
+    lines.push(`  unchanged       ${String(m.unchanged.pass).padStart(11)}   ${String(m.unchanged.fail).padStart(11)}   false alarms ${m.unchanged.fail}/${n.unchanged}`);
+    lines.push(`  slowed ${String(Math.round(slowdown * 100)).padStart(2)}%      ${String(m.slowed.pass).padStart(11)}   ${String(m.slowed.fail).padStart(11)}   power ${m.slowed.fail}/${n.slowed}`);
+  }
+}
+const ratios = (kind: Outcome['kind'], f: string) =>
+  median(outcomes.filter((o) => o.kind === kind).map((o) => runGate(o.baseline, o.candidate, { figures: [f] }).figures[0]?.ratio ?? NaN));
+for (const f of figures) lines.push(`median ratio ${f}: unchanged ${ratios('unchanged', f).toFixed(3)}, slowed ${ratios('slowed', f).toFixed(3)}`);
+if (errored > 0) lines.push(`${errored} gate(s) skipped because a trial crashed (see above)`);
+const times = outcomes.map((o) => o.ms / 1000);
+lines.push(`gate wall time: median ${median(times).toFixed(0)} s, max ${Math.max(...times).toFixed(0)} s (budget 180 s); raw trials in ${out}`);
+process.stdout.write(lines.join('\n') + '\n');
+writeFileSync(join(out, 'summary.txt'), lines.join('\n') + '\n');
