@@ -42,6 +42,13 @@ export class BodyScan {
   user: string | null = null;
   /** `stream_options` present (its include_usage is read by the upstream) */
   hasStreamOptions = false;
+  /**
+   * Byte ranges [key start, value end) of the top-level members that do change the answer,
+   * and whether any other (volatile) member was seen: the response cache hashes the body
+   * without its volatile members from these ranges, without parsing it (response-cache.ts).
+   */
+  readonly kept: number[] = [];
+  hasVolatile = false;
 
   get stream(): boolean {
     return this.streamKind === Kind.True;
@@ -172,6 +179,29 @@ function keyIs(buf: Buffer, start: number, end: number, key: string): boolean {
   return true;
 }
 
+/**
+ * Top-level fields that identify the caller or carry bookkeeping, not the question: the
+ * response cache leaves them out of its key (`"user"` is in the seed's every request).
+ */
+export const VOLATILE_FIELDS = ['user', 'metadata', 'stream_options', 'litellm_metadata', 'request_id'] as const;
+
+function isVolatileKey(buf: Buffer, ks: number, ke: number): boolean {
+  switch (ke - ks - 2) {
+    case 4:
+      return keyIs(buf, ks, ke, 'user');
+    case 8:
+      return keyIs(buf, ks, ke, 'metadata');
+    case 10:
+      return keyIs(buf, ks, ke, 'request_id');
+    case 14:
+      return keyIs(buf, ks, ke, 'stream_options');
+    case 16:
+      return keyIs(buf, ks, ke, 'litellm_metadata');
+    default:
+      return false;
+  }
+}
+
 /** Scans `buf` into `out` (reset by the caller: one BodyScan per request). */
 export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
   let i = skipWs(buf, 0);
@@ -248,6 +278,8 @@ export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
         }
         break;
     }
+    if (isVolatileKey(buf, ks, ke)) out.hasVolatile = true;
+    else out.kept.push(ks, ve);
     i = skipWs(buf, ve);
     const c = buf[i];
     if (c === 0x2c) {

@@ -2,6 +2,7 @@
 // and spend logs, Redis cache and limits, logging callbacks). The proxy calls these hooks; state
 // modules implement them. Hooks must be cheap on the common path: a cached key is a Map lookup,
 // recording a request is an array push — never an await on a database on the request path.
+import type { BodyScan } from './body-scan.js';
 
 /** What the proxy knows about the caller after auth. */
 export interface AuthContext {
@@ -60,8 +61,8 @@ export interface ProxyHooks {
   authenticate?(token: string, modelGroup: string | null): AuthOutcome | Promise<AuthOutcome>;
   /** Rate limits (per key / per deployment), after auth and before the upstream call. */
   checkLimits?(auth: AuthContext, modelGroup: string): AuthOutcome | null | Promise<AuthOutcome | null>;
-  /** Response-cache lookup; `rawBody` is the request body as received. */
-  cacheGet?(modelGroup: string, rawBody: Buffer): CachedResponse | null | Promise<CachedResponse | null>;
+  /** Response-cache lookup; `rawBody` is the request body as received, `scan` the proxy's scan of it. */
+  cacheGet?(modelGroup: string, rawBody: Buffer, scan?: BodyScan): CachedResponse | null | Promise<CachedResponse | null>;
   /** Store a successful non-streamed answer; fire and forget. */
   cacheSet?(modelGroup: string, rawBody: Buffer, status: number, contentType: string, body: Buffer): void;
   /** Every finished request (success or failure). Must only enqueue. */

@@ -175,7 +175,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
     if (l !== null && !l.ok) return this.fail(proxyError(l.status, l.message, l.code));
     const hooks = this.state.hooks;
     if (hooks.cacheGet !== undefined && !this.scan.stream) {
-      const hit = hooks.cacheGet(this.scan.model as string, this.body as Buffer);
+      const hit = hooks.cacheGet(this.scan.model as string, this.body as Buffer, this.scan);
       if (isPromise(hit)) hit.then((h) => this.cached(h), () => this.cached(null));
       else this.cached(hit);
     } else this.cached(null);

@@ -11,6 +11,7 @@ import type { AuthContext, AuthOutcome, RequestRecord } from '../proxy/hooks.js'
 import { createStateHooks, type State } from '../proxy/state/index.js';
 import { hashKey } from '../proxy/state/keys.js';
 import { cacheKeyOf } from '../proxy/state/response-cache.js';
+import { BodyScan, scanBody } from '../proxy/body-scan.js';
 import { spawnRedis, testDatabase, testRedis, type TestDatabase, type TestRedis } from './helpers/services.js';
 
 let db: TestDatabase;
@@ -72,6 +73,16 @@ test('cache key: volatile fields do not count, parameters that change the answer
   assert.notEqual(cacheKeyOf('gpt-a', body({ temperature: 0.5 })), k);
   assert.notEqual(cacheKeyOf('gpt-a', body({ max_tokens: 5 })), k);
   assert.notEqual(cacheKeyOf('gpt-b', body({})), k);
+  // wherever the volatile members stand, and however many, without parsing the body
+  const plain = JSON.stringify({ model: 'gpt-a', messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(cacheKeyOf('gpt-a', Buffer.from(`{"user":"u1",${plain.slice(1)}`)), k);
+  assert.equal(cacheKeyOf('gpt-a', Buffer.from(`{"request_id":"r","user":"u2",${plain.slice(1, -1)},"litellm_metadata":{"a":[1]},"stream_options":null}`)), k);
+  // a message that says "user": is content, not the top-level member
+  assert.notEqual(cacheKeyOf('gpt-a', body({ messages: [{ role: 'user', content: '"user":"x"' }] })), k);
+  assert.notEqual(cacheKeyOf('gpt-a', body({ messages: [{ role: 'user', content: 'hi', user: 'nested' }] })), k);
+  // the proxy hands its own scan over: the same key as scanning here
+  const seedLike = body({ user: 'my-new-end-user-1' });
+  assert.equal(cacheKeyOf('gpt-a', seedLike, scanBody(seedLike, new BodyScan())), k);
 });
 
 test('response cache: miss, set, hit (same answer), other parameters miss', async (t) => {

@@ -160,7 +160,7 @@ export async function createStateHooks(opts: StateOptions): Promise<State> {
     close: () => close(),
   };
   if (cache) {
-    hooks.cacheGet = (modelGroup, rawBody) => cache.get(modelGroup, rawBody);
+    hooks.cacheGet = (modelGroup, rawBody, scan) => cache.get(modelGroup, rawBody, scan);
     hooks.cacheSet = (modelGroup, rawBody, status, contentType, body) => cache.set(modelGroup, rawBody, status, contentType, body);
   }
 

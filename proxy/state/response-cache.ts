@@ -1,42 +1,35 @@
-// Exact-match response cache in Redis. Key = sha256(model group, request body minus the fields
-// that do not change the answer). Normalisation, chosen so a MISS costs one hash and one GET:
-// - a body that contains none of the volatile field names as keys (`"user":`, checked with
-//   Buffer.indexOf, no parse) is hashed as received, bytes as they are;
-// - otherwise the body is parsed, `user`, `metadata`, `stream_options`, `litellm_metadata`,
-//   `request_id` are removed, and the rest is re-serialised with JSON.stringify (key order kept).
-//   A compact body without those fields hashes the same either way.
-// So whitespace and key order matter (it is an exact-match cache); everything that changes the
+// Exact-match response cache in Redis. Key = sha256(model group, request body minus the
+// top-level members that do not change the answer: user, metadata, stream_options,
+// litellm_metadata, request_id — VOLATILE_FIELDS in body-scan.ts). No parse, no re-serialising:
+// - a body without any of them is hashed as received, bytes as they are (one hash);
+// - otherwise the proxy's body scan has the byte ranges of the other members, and the key
+//   hashes `{` + those members, as written, joined by `,` + `}`. A compact body without the
+//   volatile members is exactly those bytes, so both hash the same.
+// Whitespace and key order matter (it is an exact-match cache); everything that changes the
 // answer (model, messages, temperature, max_tokens, tools, stream, …) is part of the key.
+// (The seed's every request carries "user": parsing and re-stringifying its 11 KB body here
+// cost ~30 µs a request, the largest item of the Redis path.)
 import { createHash } from 'node:crypto';
+import { BodyScan, scanBody } from '../body-scan.js';
 import type { CachedResponse } from '../hooks.js';
 import type { RedisHandle } from './redis.js';
 
-const VOLATILE = ['user', 'metadata', 'stream_options', 'litellm_metadata', 'request_id'];
-// `"user":` (name then colon, as compact JSON writes a key) so that `"role":"user"` does not
-// count; a false positive only costs the parse path, a false negative (`"user" :`) a miss.
-const VOLATILE_MARKS = VOLATILE.map((f) => Buffer.from(`"${f}":`));
+const OPEN = Buffer.from('{');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from('}');
 
-export function cacheKeyOf(modelGroup: string, rawBody: Buffer): string {
+/** The cache key of `rawBody`; `scan` is the proxy's scan of it (scanned here when omitted). */
+export function cacheKeyOf(modelGroup: string, rawBody: Buffer, scan?: BodyScan): string {
   const h = createHash('sha256').update(modelGroup).update('\n');
-  let volatile = false;
-  for (let i = 0; i < VOLATILE_MARKS.length; i++) {
-    if (rawBody.indexOf(VOLATILE_MARKS[i]) !== -1) {
-      volatile = true;
-      break;
-    }
+  const sc = scan ?? scanBody(rawBody, new BodyScan());
+  if (!sc.hasVolatile || sc.error !== null) return h.update(rawBody).digest('hex');
+  const kept = sc.kept;
+  h.update(OPEN);
+  for (let i = 0; i < kept.length; i += 2) {
+    if (i > 0) h.update(COMMA);
+    h.update(rawBody.subarray(kept[i], kept[i + 1]));
   }
-  if (!volatile) return h.update(rawBody).digest('hex');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    return h.update(rawBody).digest('hex');
-  }
-  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-    const o = parsed as Record<string, unknown>;
-    for (const f of VOLATILE) delete o[f];
-  }
-  return h.update(JSON.stringify(parsed)).digest('hex');
+  return h.update(CLOSE).digest('hex');
 }
 
 export class ResponseCache {
@@ -55,13 +48,13 @@ export class ResponseCache {
     this.ns = `${redis.prefix}${namespace ? `${namespace}:` : ''}cache:`;
   }
 
-  get(modelGroup: string, rawBody: Buffer): CachedResponse | null | Promise<CachedResponse | null> {
+  get(modelGroup: string, rawBody: Buffer, scan?: BodyScan): CachedResponse | null | Promise<CachedResponse | null> {
     const r = this.redis;
     if (!r.ready) {
       this.counters.skipped++;
       return null;
     }
-    const key = cacheKeyOf(modelGroup, rawBody);
+    const key = cacheKeyOf(modelGroup, rawBody, scan);
     this.keys.set(rawBody, key);
     return r.client.getBuffer(this.ns + key).then(
       (v) => {
