@@ -52,6 +52,21 @@ export class UpRes extends ServerResponse<UpReq> {
   gbPromptTokens = 0;
   gbUsage = false;
   gbTimer: NodeJS.Timeout | null = null;
+  /** performance.now() at which the pending timer's answer is due */
+  gbDue = 0;
+}
+
+/**
+ * True when the latency timer of `res` fired before its due time, and re-arms it for the rest.
+ * Node counts a timer from the event loop's cached clock, taken when the iteration began, so
+ * a timer set late in an iteration fires up to ~1 ms early by performance.now(); a `fixed:50`
+ * answer must never leave in 49.8 ms.
+ */
+export function firedEarly(res: UpRes, fn: (res: UpRes) => void): boolean {
+  const left = res.gbDue - performance.now();
+  if (left <= 0) return false;
+  res.gbTimer = setTimeout(fn, Math.ceil(left), res);
+  return true;
 }
 
 export class Upstream {
@@ -251,6 +266,7 @@ function sendTooLarge(res: UpRes): void {
 
 /** Sends res.gbBody after the latency timer fired. */
 export function sendDelayed(res: UpRes): void {
+  if (firedEarly(res, sendDelayed)) return;
   const up = res.up!;
   up.pending.delete(res);
   res.gbTimer = null;
@@ -264,6 +280,7 @@ export function answerAfter(res: UpRes, delayMs: number, body: string): void {
   if (delayMs <= 0) return sendJson200(res, body);
   res.gbBody = body;
   res.up!.pending.add(res);
+  res.gbDue = performance.now() + delayMs;
   res.gbTimer = setTimeout(sendDelayed, delayMs, res);
 }
 

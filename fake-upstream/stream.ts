@@ -1,7 +1,7 @@
 // SSE answers exactly as OpenAI sends them: `data: {chunk}\n\n` per chunk, then
 // `data: [DONE]`. Timers carry the response as their argument (no closure per chunk).
 import { DONE, type StreamShape } from './responses.js';
-import type { UpRes } from './server.js';
+import { firedEarly, type UpRes } from './server.js';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
@@ -14,6 +14,7 @@ export function startStream(res: UpRes, shape: StreamShape, head: string, prompt
   res.gbTok = 0;
   if (ttftMs <= 0) return streamFirst(res);
   res.up!.pending.add(res);
+  res.gbDue = performance.now() + ttftMs;
   res.gbTimer = setTimeout(streamFirst, ttftMs, res);
 }
 
@@ -24,6 +25,7 @@ function streamTail(res: UpRes): string {
 }
 
 function streamFirst(res: UpRes): void {
+  if (firedEarly(res, streamFirst)) return;
   const up = res.up!;
   up.pending.delete(res);
   res.gbTimer = null;
