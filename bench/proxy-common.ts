@@ -11,7 +11,9 @@ import { sampleProcesses } from '../lib/proc-stats.js';
 
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 export const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
-export const MEASURE_S = Number(process.env.BENCH_DURATION_S ?? 10);
+/** one measured window per target and round; ROUNDS rounds, interleaved (A B C … A B C …) */
+export const MEASURE_S = Number(process.env.BENCH_DURATION_S ?? 5);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 export const MASTER_KEY = 'sk-bench-1234';
 export const BENCH_JS = new URL('../cli/bench.js', import.meta.url).pathname;
 
@@ -119,11 +121,20 @@ export async function runLoad(url: string, seconds: number, dir: string, token =
   return { requests: r.requests.total, non2xx: r.non2xx, seconds };
 }
 
-export interface Measured {
+/** A proxy (or nginx) under test: where to send the load, whose CPU to charge. */
+export interface Target {
   name: string;
-  rps: number;
-  cpuUsPerReq: number;
-  upstreamCpuUsPerReq: number;
+  url: string;
+  pids: number[];
+  token: string;
+}
+
+/** One measured window of one target. */
+export interface Window {
+  requests: number;
+  seconds: number;
+  cpuUs: number;
+  upstreamCpuUs: number;
   non2xx: number;
 }
 
@@ -131,16 +142,16 @@ export function cfgHead(upstreamUrl: string): string {
   return `model_list:\n  - model_name: fake-openai-endpoint\n    litellm_params:\n      model: openai/any\n      api_base: ${upstreamUrl}/chat/completions\n      api_key: test\n`;
 }
 
-export async function measure(name: string, url: string, pids: number[], upstreamPid: number, dir: string, token = MASTER_KEY): Promise<Measured> {
-  await runLoad(url, WARMUP_S, dir, token);
-  const a = sampleProcesses(pids);
-  const u = sampleProcesses([upstreamPid]);
-  const r = await runLoad(url, MEASURE_S, dir, token);
-  const b = sampleProcesses(pids);
-  const v = sampleProcesses([upstreamPid]);
-  const n = Math.max(r.requests, 1);
-  const m = { name, rps: r.requests / r.seconds, cpuUsPerReq: (b.cpuUs - a.cpuUs) / n, upstreamCpuUsPerReq: (v.cpuUs - u.cpuUs) / n, non2xx: r.non2xx };
-  process.stderr.write(`  ${name}: ${m.rps.toFixed(0)} req/s, ${m.cpuUsPerReq.toFixed(1)} µs CPU/request${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}\n`);
-  return m;
+export function warmUp(t: Target, dir: string): Promise<LoadResult> {
+  return runLoad(t.url, WARMUP_S, dir, t.token);
 }
 
+/** A measured window: the load for `seconds`, CPU of the target's processes (and the upstream's) over it. */
+export async function measureWindow(t: Target, upstreamPid: number, dir: string, seconds = MEASURE_S): Promise<Window> {
+  const a = sampleProcesses(t.pids);
+  const u = sampleProcesses([upstreamPid]);
+  const r = await runLoad(t.url, seconds, dir, t.token);
+  const b = sampleProcesses(t.pids);
+  const v = sampleProcesses([upstreamPid]);
+  return { requests: r.requests, seconds: r.seconds, cpuUs: b.cpuUs - a.cpuUs, upstreamCpuUs: v.cpuUs - u.cpuUs, non2xx: r.non2xx };
+}

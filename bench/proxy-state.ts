@@ -1,5 +1,5 @@
 // The state features' share of the proxy's CPU per request, for `npm run bench:proxy`: the
-// same load as the master-key-only row, through a proxy that adds one feature at a time —
+// same load as the master-key-only row, through proxies that each add one more feature —
 //   1. a virtual key (auth from PostgreSQL, then the in-process cache) and spend logs,
 //   2. + Redis: the response cache's miss path (every prompt starts with a fresh uuid) and
 //      the key's rpm/tpm limits shared through Redis,
@@ -10,11 +10,11 @@ import { Redis } from 'ioredis';
 import { scratchDatabase } from '../proxy/state/scratch-database.js';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { MASTER_KEY, measure, startService, stop, type Measured } from './proxy-common.js';
+import type { ChildProcess } from 'node:child_process';
+import { MASTER_KEY, startService, stop, type Target } from './proxy-common.js';
 
 interface Ctx {
   upstreamUrl: string;
-  upstreamPid: number;
   dir: string;
   configHead: string;
 }
@@ -45,41 +45,48 @@ async function generateKey(url: string): Promise<string> {
   return ((await res.json()) as { key: string }).key;
 }
 
-async function one(ctx: Ctx, name: string, yaml: string): Promise<Measured> {
-  const cfg = join(ctx.dir, `config-${name.replace(/\W+/g, '-')}.yaml`);
-  writeFileSync(cfg, ctx.configHead + yaml);
-  const proxy = await startService(['proxy', '--config', cfg, '--port', '0']);
-  try {
-    const url = (proxy.ready.urls as string[])[0];
-    const key = await generateKey(url);
-    return await measure(name, url, proxy.ready.pids as number[], ctx.upstreamPid, ctx.dir, key);
-  } finally {
-    await stop(proxy.child);
-  }
+export interface StateTargets {
+  targets: Target[];
+  stop(): Promise<void>;
 }
 
-export async function measureStateFeatures(ctx: Ctx): Promise<Measured[]> {
-  const out: Measured[] = [];
+/** Starts one proxy per stacked feature (each with its own virtual key); stop() stops them and drops the database. */
+export async function startStateTargets(ctx: Ctx): Promise<StateTargets> {
   const db = await scratchDatabase('gb_bench');
   const namespace = `gbbench${process.pid}`;
   const redisUrl = await reachableRedis();
+  const targets: Target[] = [];
+  const children: ChildProcess[] = [];
+  const start = async (name: string, yaml: string) => {
+    const cfg = join(ctx.dir, `config-${name.replace(/\W+/g, '-')}.yaml`);
+    writeFileSync(cfg, ctx.configHead + yaml);
+    const proxy = await startService(['proxy', '--config', cfg, '--port', '0']);
+    children.push(proxy.child);
+    const url = (proxy.ready.urls as string[])[0];
+    targets.push({ name, url, pids: proxy.ready.pids as number[], token: await generateKey(url) });
+  };
+  const stopAll = async () => {
+    await Promise.all(children.map(stop));
+    await db.drop();
+    if (redisUrl) await deleteNamespace(redisUrl, namespace);
+  };
   try {
     const general = `general_settings:\n  master_key: ${MASTER_KEY}\n  database_url: ${db.url}\n  proxy_batch_write_at: 1\n`;
-    out.push(await one(ctx, '+ virtual key (cached) + spend logs', general));
+    await start('+ virtual key (cached) + spend logs', general);
     if (!redisUrl) {
       process.stderr.write('  Redis not reachable (REDIS_URL or 127.0.0.1:6379): the Redis and callback rows are skipped\n');
-      return out;
+      return { targets, stop: stopAll };
     }
     // A short TTL: every request is a miss that stores ~11 KB; keep the shared Redis small.
     const redis = `router_settings:\n  redis_url: ${redisUrl}\nlitellm_settings:\n  cache: true\n  cache_params: { type: redis, ttl: 5, namespace: ${namespace} }\n`;
-    out.push(await one(ctx, '+ Redis (cache miss, shared limits)', general + redis));
+    await start('+ Redis (cache miss, shared limits)', general + redis);
     process.env.GATEBENCH_WEBHOOK_URL = `${ctx.upstreamUrl}/webhook`;
-    out.push(await one(ctx, '+ a callback (webhook)', `${general}${redis}  callbacks: [webhook]\n`));
-  } finally {
-    await db.drop();
-    if (redisUrl) await deleteNamespace(redisUrl, namespace);
+    await start('+ a callback (webhook)', `${general}${redis}  callbacks: [webhook]\n`);
+    return { targets, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
   }
-  return out;
 }
 
 async function deleteNamespace(url: string, namespace: string): Promise<void> {

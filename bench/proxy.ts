@@ -1,16 +1,17 @@
 // `npm run bench:proxy`: CPU per proxied request of the reference proxy, against nginx
 // proxy_pass (upstream keep-alive) measured in the same run, same load, same fake upstream.
 // Load: seed-like 10.9 KB chat bodies, 50 connections, wrk when on PATH (8 µs/request of
-// its own), else autocannon in this process. Each target: a warm-up, then a measured window;
-// CPU is the delta of /proc utime+stime of the target's processes over that window.
+// its own), else autocannon in this process. Each target: a warm-up, then BENCH_ROUNDS (3)
+// measured windows of BENCH_DURATION_S (5 s), interleaved with the other targets'; CPU is the
+// delta of /proc utime+stime of the target's processes over each window; the median is shown.
 // Then the state features, stacked one at a time (bench/proxy-state.ts): virtual-key auth
 // and spend logs (PostgreSQL), + Redis (response-cache miss, shared rpm limits), + a callback.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONNECTIONS, MASTER_KEY, MEASURE_S, WARMUP_S, body, cfgHead, freePort, hasTool, measure, startService, stop, type Measured } from './proxy-common.js';
-import { measureStateFeatures } from './proxy-state.js';
+import { CONNECTIONS, MASTER_KEY, MEASURE_S, ROUNDS, WARMUP_S, body, cfgHead, freePort, hasTool, measureWindow, startService, stop, warmUp, type Target, type Window } from './proxy-common.js';
+import { startStateTargets, type StateTargets } from './proxy-state.js';
 
 async function startNginx(upstreamUrl: string, dir: string): Promise<{ url: string; child: ChildProcess } | null> {
   if (!hasTool('nginx') && !hasTool('/usr/sbin/nginx')) {
@@ -92,47 +93,77 @@ async function floorServer(upstreamUrl: string): Promise<void> {
   process.on('SIGTERM', () => process.exit(0));
 }
 
+interface Row {
+  t: Target;
+  windows: Window[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const perReq = (w: Window) => w.cpuUs / Math.max(w.requests, 1);
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gatebench-bench-proxy-'));
   const children: ChildProcess[] = [];
+  let state: StateTargets | null = null;
   try {
     const upstream = await startService(['upstream', '--port', '0', '--ledger-capacity', '0']);
     children.push(upstream.child);
     const upstreamUrl = upstream.ready.url as string;
+    const upstreamPid = upstream.child.pid as number;
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, `${cfgHead(upstreamUrl)}general_settings:\n  master_key: ${MASTER_KEY}\n`);
-    process.stderr.write(`load: ${body.length} B bodies, ${CONNECTIONS} connections, ${hasTool('wrk') ? 'wrk' : 'autocannon (wrk not found)'}; ${WARMUP_S}s warm-up + ${MEASURE_S}s each\n`);
-    const results: Measured[] = [];
+    // Every target runs for the whole benchmark and is measured in short interleaved rounds
+    // (A B C … A B C …): on a shared 2-core VM one target measured once can read 30% high or
+    // low, and the drift falls on whichever ran at the bad moment. Idle, a target costs ~1%
+    // of a core.
+    const targets: Target[] = [];
     const nginx = await startNginx(upstreamUrl, dir);
     if (nginx) {
       children.push(nginx.child);
-      results.push(await measure('nginx proxy_pass', nginx.url, [nginx.child.pid as number], upstream.child.pid as number, dir));
-      await stop(nginx.child);
+      targets.push({ name: 'nginx proxy_pass', url: nginx.url, pids: [nginx.child.pid as number], token: MASTER_KEY });
     } else process.stderr.write('nginx unavailable: no reference measured\n');
     const floor = await startService(['--floor-server', upstreamUrl], new URL(import.meta.url).pathname);
     children.push(floor.child);
-    results.push(await measure('floor: node:http + undici', (floor.ready.urls as string[])[0], [floor.child.pid as number], upstream.child.pid as number, dir));
-    await stop(floor.child);
+    targets.push({ name: 'floor: node:http + undici', url: (floor.ready.urls as string[])[0], pids: [floor.child.pid as number], token: MASTER_KEY });
     const proxy = await startService(['proxy', '--config', cfg, '--port', '0']);
     children.push(proxy.child);
-    const urls = proxy.ready.urls as string[];
-    results.push(await measure('reference proxy (1 instance)', urls[0], proxy.ready.pids as number[], upstream.child.pid as number, dir));
-    await stop(proxy.child);
+    targets.push({ name: 'reference proxy (1 instance)', url: (proxy.ready.urls as string[])[0], pids: proxy.ready.pids as number[], token: MASTER_KEY });
     // Each state feature's increment: its own proxy, config and (for keys) a virtual key.
-    results.push(...(await measureStateFeatures({ upstreamUrl, upstreamPid: upstream.child.pid as number, dir, configHead: cfgHead(upstreamUrl) })));
-    const ref = results.find((r) => r.name.startsWith('nginx'));
-    const base = results.find((r) => r.name.startsWith('reference proxy'));
-    console.log(`\n${'target'.padEnd(44)} req/s    CPU µs/req   vs nginx   increment   upstream µs/req`);
-    let prev: Measured | undefined;
-    for (const r of results) {
-      const ratio = ref ? `${(r.cpuUsPerReq / ref.cpuUsPerReq).toFixed(2)}×` : 'n/a';
-      // state features stack up: each row's increment is against the row above it
-      const inc = prev && base && results.indexOf(r) > results.indexOf(base) ? `+${(r.cpuUsPerReq - prev.cpuUsPerReq).toFixed(1)}` : '';
-      console.log(`${r.name.padEnd(44)} ${r.rps.toFixed(0).padStart(6)}   ${r.cpuUsPerReq.toFixed(1).padStart(10)}   ${ratio.padStart(8)}   ${inc.padStart(9)}   ${r.upstreamCpuUsPerReq.toFixed(1).padStart(15)}`);
-      prev = r;
+    state = await startStateTargets({ upstreamUrl, dir, configHead: cfgHead(upstreamUrl) });
+    targets.push(...state.targets);
+    process.stderr.write(`load: ${body.length} B bodies, ${CONNECTIONS} connections, ${hasTool('wrk') ? 'wrk' : 'autocannon (wrk not found)'}; ${WARMUP_S} s warm-up each, then ${ROUNDS} interleaved rounds of ${MEASURE_S} s\n`);
+    const rows: Row[] = targets.map((t) => ({ t, windows: [] }));
+    for (const r of rows) await warmUp(r.t, dir);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const r of rows) {
+        const w = await measureWindow(r.t, upstreamPid, dir);
+        r.windows.push(w);
+        process.stderr.write(`  round ${round} ${r.t.name}: ${(w.requests / w.seconds).toFixed(0)} req/s, ${perReq(w).toFixed(1)} µs CPU/request${w.non2xx ? `, ${w.non2xx} non-2xx` : ''}\n`);
+      }
     }
-    console.log('\n(2-core machine shared with other work: figures are indicative; compare ratios within one run)');
+    const cpu = (r: Row) => median(r.windows.map(perReq));
+    const ref = rows.find((r) => r.t.name.startsWith('nginx'));
+    const base = rows.findIndex((r) => r.t.name.startsWith('reference proxy'));
+    console.log(`\nmedian of ${ROUNDS} rounds (min–max)`);
+    console.log(`${'target'.padEnd(38)} req/s   CPU µs/req (min–max)   vs nginx   increment   upstream µs/req`);
+    rows.forEach((r, i) => {
+      const c = cpu(r);
+      const xs = r.windows.map(perReq);
+      const ratio = ref ? `${(c / cpu(ref)).toFixed(2)}×` : 'n/a';
+      // state features stack up: each row's increment is against the row above it
+      const inc = i > base && base >= 0 ? `${c - cpu(rows[i - 1]) >= 0 ? '+' : ''}${(c - cpu(rows[i - 1])).toFixed(1)}` : '';
+      const rps = median(r.windows.map((w) => w.requests / w.seconds));
+      const up = median(r.windows.map((w) => w.upstreamCpuUs / Math.max(w.requests, 1)));
+      const range = `${c.toFixed(1)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+      console.log(`${r.t.name.padEnd(38)} ${rps.toFixed(0).padStart(5)}   ${range.padStart(20)}   ${ratio.padStart(8)}   ${inc.padStart(9)}   ${up.toFixed(1).padStart(15)}`);
+    });
+    console.log('\n(2-core machine shared with other work: compare ratios within one run)');
   } finally {
+    await state?.stop();
     await Promise.all(children.map(stop));
     rmSync(dir, { recursive: true, force: true });
   }
