@@ -180,11 +180,10 @@ function keyIs(buf: Buffer, start: number, end: number, key: string): boolean {
 }
 
 /**
- * Top-level fields that identify the caller or carry bookkeeping, not the question: the
- * response cache leaves them out of its key (`"user"` is in the seed's every request).
+ * user, metadata, request_id, stream_options, litellm_metadata: top-level fields that identify
+ * the caller or carry bookkeeping, not the question, so the response cache leaves them out of
+ * its key (`"user"` is in the seed's every request).
  */
-export const VOLATILE_FIELDS = ['user', 'metadata', 'stream_options', 'litellm_metadata', 'request_id'] as const;
-
 function isVolatileKey(buf: Buffer, ks: number, ke: number): boolean {
   switch (ke - ks - 2) {
     case 4:

@@ -1,6 +1,6 @@
 // Exact-match response cache in Redis. Key = sha256(model group, request body minus the
 // top-level members that do not change the answer: user, metadata, stream_options,
-// litellm_metadata, request_id — VOLATILE_FIELDS in body-scan.ts). No parse, no re-serialising:
+// litellm_metadata, request_id — isVolatileKey in body-scan.ts). No parse, no re-serialising:
 // - a body without any of them is hashed as received, bytes as they are (one hash);
 // - otherwise the proxy's body scan has the byte ranges of the other members, and the key
 //   hashes `{` + those members, as written, joined by `,` + `}`. A compact body without the
