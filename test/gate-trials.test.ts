@@ -4,7 +4,7 @@
 // environment, what counts as a failed trial — does not need real load to be tested).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,5 +98,40 @@ describe('bench gate --scenario --base-dir (interleaved, through the CLI)', () =
     const r = await bench(['gate', '--scenario', scenario, '--base-dir', broken, '--head-dir', same, '--trials', '3']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /bench: base trial failed: bench run exited with 1 \[GB_ERR_TRIAL_FAILED\]\n {2}- boom: the upstream did not start/);
+  });
+});
+
+describe('bench gate interrupted', () => {
+  it('Ctrl-C or SIGTERM mid-trial: the trial is stopped, its output dir removed, exit 130', async () => {
+    // a stand-in `bench run` that waits to be signalled, then exits 130 as bench run does
+    const dir = join(tmp, 'hang');
+    mkdirSync(join(dir, 'dist/cli'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    const marks = join(tmp, 'hang-journal.txt');
+    writeFileSync(marks, '');
+    writeFileSync(join(dir, 'dist/cli/bench.js'), `
+import { appendFileSync } from 'node:fs';
+appendFileSync(${JSON.stringify(marks)}, 'started\\n');
+for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => { appendFileSync(${JSON.stringify(marks)}, 'got ' + s + '\\n'); process.exit(130); });
+setInterval(() => {}, 1000);
+`);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      // a TMPDIR of its own, so "no trial dir left" is checkable
+      const own = mkdtempSync(join(tmp, 'tmpdir-'));
+      writeFileSync(marks, '');
+      const child = spawn(process.execPath, [join(ROOT, 'dist/cli/bench.js'), 'gate', '--scenario', scenario, '--base-dir', dir, '--head-dir', dir, '--trials', '3'], {
+        cwd: tmp,
+        env: { ...process.env, TMPDIR: own },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      for (let i = 0; i < 200 && !readFileSync(marks, 'utf8').includes('started'); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.match(readFileSync(marks, 'utf8'), /started/, 'the first trial runs');
+      assert.equal(readdirSync(own).filter((n) => n.startsWith('gatebench-trial-')).length, 1, 'the trial has its output dir');
+      child.kill(sig); // the gate process alone, as a CI runner's timeout may
+      assert.equal(await exited, 130);
+      assert.match(readFileSync(marks, 'utf8'), new RegExp(`got ${sig}`), 'the signal reached the trial');
+      assert.deepEqual(readdirSync(own), [], 'no trial dir left');
+    }
   });
 });

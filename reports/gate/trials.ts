@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ERR_INVALID_ARG, ERR_TRIAL_FAILED } from '../../lib/errors.js';
+import { EXIT_INTERRUPTED } from '../../lib/exit-codes.js';
 import { RESULT_SCHEMA, type RunResult } from '../../lib/result.js';
 import { trialsFromRunResult, type TrialRecord } from './records.js';
 
@@ -46,9 +47,23 @@ export async function runBenchJson(side: TrialSide, opts: TrialOptions): Promise
   const js = benchJs(side.dir);
   // the trial's report files are not wanted (the JSON comes on stdout): keep them out of results/
   const out = mkdtempSync(join(tmpdir(), 'gatebench-trial-'));
+  let interrupted = false;
   const args = [js, 'run', resolve(opts.scenario), '--json', '--out', out, ...(opts.duration ? ['--duration', opts.duration] : []), ...(opts.args ?? [])];
   return new Promise<RunResult>((resolveRun, reject) => {
     const child = spawn(process.execPath, args, { cwd: side.dir, env: { ...process.env, ...side.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Ctrl-C or a CI timeout's SIGTERM: the trial tears its own stack down (bench run handles
+    // both); wait for it, remove its output dir, then leave with 130 — rather than die at once
+    // and leave the dir (and, on a SIGTERM sent to this process alone, a trial still running).
+    const onSignal = (sig: NodeJS.Signals) => {
+      interrupted = true;
+      child.kill(sig);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    child.once('close', () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
     const out: Buffer[] = [];
     let errTail = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -76,7 +91,10 @@ export async function runBenchJson(side: TrialSide, opts: TrialOptions): Promise
         reject(ERR_TRIAL_FAILED([`${side.label} trial`, `bench run --json printed no result (${(err as Error).message})`], errTail.trim().split('\n').slice(-10)));
       }
     });
-  }).finally(() => rmSync(out, { recursive: true, force: true }));
+  }).finally(() => {
+    rmSync(out, { recursive: true, force: true });
+    if (interrupted) process.exit(EXIT_INTERRUPTED);
+  });
 }
 
 /** The order of sides for n rounds: A B, B A, A B … (ABBA counterbalancing). */
