@@ -74,7 +74,7 @@ describe('malformed requests', () => {
   });
 
   // node keeps the first of two Authorization headers; a proxy in front may keep the last:
-  // auth.ts's authorizationOf() refuses duplicates, once proxy-request.ts calls it.
+  // auth.ts's authorizationOf(), which proxy-request.ts calls, refuses duplicates.
   test('a duplicated Authorization header (the master key twice) is refused', async () => {
     const r = await sendRaw(px.urls[0], rawRequest({ headers: [['authorization', `Bearer ${MASTER}`]], body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }) }));
     assert.equal(r.status, 401, r.body);
