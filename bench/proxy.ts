@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONNECTIONS, MASTER_KEY, MEASURE_S, ROUNDS, WARMUP_S, body, cfgHead, freePort, hasTool, measureWindow, startService, stop, warmUp, type Target, type Window } from './proxy-common.js';
 import { startStateTargets, type StateTargets } from './proxy-state.js';
+import { median } from '../reports/gate/stats.js';
 
 async function startNginx(upstreamUrl: string, dir: string): Promise<{ url: string; child: ChildProcess } | null> {
   if (!hasTool('nginx') && !hasTool('/usr/sbin/nginx')) {
@@ -98,11 +99,6 @@ interface Row {
   windows: Window[];
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const perReq = (w: Window) => w.cpuUs / Math.max(w.requests, 1);
 
 async function main(): Promise<void> {
