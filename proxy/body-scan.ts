@@ -43,11 +43,14 @@ export class BodyScan {
   /** `stream_options` present (its include_usage is read by the upstream) */
   hasStreamOptions = false;
   /**
-   * Byte ranges [key start, value end) of the top-level members that do change the answer,
-   * and whether any other (volatile) member was seen: the response cache hashes the body
-   * without its volatile members from these ranges, without parsing it (response-cache.ts).
+   * Set by the caller before the scan when a response cache will want a key: then `kept`
+   * gets the byte ranges [key start, value end) of the top-level members that change the
+   * answer, and `hasVolatile` says whether any other (volatile) member was seen, so the cache
+   * hashes the body without them and without parsing it (response-cache.ts). Off, the scan
+   * records nothing.
    */
-  readonly kept: number[] = [];
+  recordMembers = false;
+  kept: number[] | null = null;
   hasVolatile = false;
 
   get stream(): boolean {
@@ -277,8 +280,11 @@ export function scanBody(buf: Buffer, out: BodyScan): BodyScan {
         }
         break;
     }
-    if (isVolatileKey(buf, ks, ke)) out.hasVolatile = true;
-    else out.kept.push(ks, ve);
+    if (out.recordMembers) {
+      if (isVolatileKey(buf, ks, ke)) out.hasVolatile = true;
+      else if (out.kept === null) out.kept = [ks, ve];
+      else out.kept.push(ks, ve);
+    }
     i = skipWs(buf, ve);
     const c = buf[i];
     if (c === 0x2c) {

@@ -119,6 +119,8 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
     // wants the model group, so the body is scanned before: the scan cannot fail loudly.
     if (Buffer.isBuffer(body)) {
       this.body = body;
+      // the member ranges are only for the response cache's key
+      this.scan.recordMembers = this.state.hooks.cacheGet !== undefined;
       scanBody(body, this.scan);
     }
     const model = this.scan.modelKind === Kind.String ? this.scan.model : null;

@@ -12,6 +12,8 @@ import { createStateHooks, type State } from '../proxy/state/index.js';
 import { hashKey } from '../proxy/state/keys.js';
 import { cacheKeyOf } from '../proxy/state/response-cache.js';
 import { BodyScan, scanBody } from '../proxy/body-scan.js';
+import { randomUUID } from 'node:crypto';
+import { fakeUpstream, oneModel, post, startProxy } from './helpers/proxy-servers.js';
 import { spawnRedis, testDatabase, testRedis, type TestDatabase, type TestRedis } from './helpers/services.js';
 
 let db: TestDatabase;
@@ -80,8 +82,12 @@ test('cache key: volatile fields do not count, parameters that change the answer
   // a message that says "user": is content, not the top-level member
   assert.notEqual(cacheKeyOf('gpt-a', body({ messages: [{ role: 'user', content: '"user":"x"' }] })), k);
   assert.notEqual(cacheKeyOf('gpt-a', body({ messages: [{ role: 'user', content: 'hi', user: 'nested' }] })), k);
-  // the proxy hands its own scan over: the same key as scanning here
+  // the proxy hands its own scan over (made with recordMembers): the same key as scanning
+  // here; a scan made without the member ranges is not trusted for them
   const seedLike = body({ user: 'my-new-end-user-1' });
+  const proxyScan = new BodyScan();
+  proxyScan.recordMembers = true;
+  assert.equal(cacheKeyOf('gpt-a', seedLike, scanBody(seedLike, proxyScan)), k);
   assert.equal(cacheKeyOf('gpt-a', seedLike, scanBody(seedLike, new BodyScan())), k);
 });
 
@@ -205,4 +211,31 @@ test('Redis killed and restarted mid-load: every hook call succeeds, the outage 
   for (let i = 0; i < 20 && !hit; i++) hit = (await s.hooks.cacheGet!('gpt-a', req)) ?? (await sleep(25), null);
   assert.ok(hit, 'the cache works again after the restart');
   assert.ok(s.metrics().redis_down_events >= 1);
+});
+
+test('through the proxy over HTTP: the seed-shaped request (with "user") misses, then hits with the same answer', async (t) => {
+  if ('skip' in redis) return t.skip(redis.skip);
+  const up = await fakeUpstream();
+  t.after(() => up.close());
+  const s = await makeState(redis.url, redis.prefix);
+  const px = await startProxy(oneModel(`${up.url}/v1`), { hooks: s.hooks });
+  t.after(() => px.close());
+  const prompt = `${randomUUID()} ${"This is a test there will be no cache hits and we'll fill up the context".repeat(150)}`;
+  const seed = (user: string) => JSON.stringify({ model: 'fake-openai-endpoint', messages: [{ role: 'user', content: prompt }], user });
+  const first = await post(`${px.url}/chat/completions`, seed('my-new-end-user-1'));
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.headers.get('x-litellm-cache-hit'), null, 'a first request is a miss');
+  let hit: Awaited<ReturnType<typeof post>> | null = null;
+  for (let i = 0; i < 40 && !hit; i++) {
+    // another end user, same question: "user" is not part of the key
+    const r = await post(`${px.url}/chat/completions`, seed('someone-else'));
+    assert.equal(r.status, 200, r.text);
+    if (r.headers.get('x-litellm-cache-hit') === 'True') hit = r;
+    else await sleep(25); // the SET is fire-and-forget
+  }
+  assert.ok(hit, 'the same question is answered from the cache');
+  assert.equal(hit.text, first.text, 'the cached answer is the upstream answer, byte for byte');
+  assert.equal(hit.headers.get('x-litellm-cache-key'), cacheKeyOf('fake-openai-endpoint', Buffer.from(seed('my-new-end-user-1'))));
+  const other = await post(`${px.url}/chat/completions`, JSON.stringify({ model: 'fake-openai-endpoint', messages: [{ role: 'user', content: `${prompt}!` }], user: 'my-new-end-user-1' }));
+  assert.equal(other.headers.get('x-litellm-cache-hit'), null, 'another prompt misses');
 });
