@@ -9,7 +9,9 @@
 //      11 KB body): our CPU % of one core and peak RSS. Goals: ≤ 10 % and ≤ 150 MB.
 // BENCH_SECONDS (default 10) and SEED_SECONDS (default 30) shorten it for a quick look.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processTree } from '../lib/proc-stats.js';
 
@@ -43,7 +45,10 @@ interface Measured {
 
 /** Runs `cmd` under bash and reads its children's CPU from bash's `times`; polls peak RSS (VmHWM). */
 function measure(cmd: string): Promise<Measured> {
-  const child = spawn('bash', ['-c', `${cmd} > /tmp/gb-bench-loadgen.out; times >&2`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // the command's stdout goes to a file of this run's own (bash's `times` needs stderr)
+  const dir = mkdtempSync(join(tmpdir(), 'gb-bench-loadgen-'));
+  const out = join(dir, 'stdout');
+  const child = spawn('bash', ['-c', `${cmd} > '${out}'; times >&2`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c));
   let peak = 0;
@@ -61,12 +66,14 @@ function measure(cmd: string): Promise<Measured> {
   return new Promise((resolve, reject) => {
     child.on('close', (code) => {
       clearInterval(poll);
+      const stdout = readFileSync(out, 'utf8');
+      rmSync(dir, { recursive: true, force: true });
       const wallMs = performance.now() - t0;
       const lines = stderr.trim().split('\n');
       const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(lines[lines.length - 1] ?? '');
       if (code !== 0 || !m) return reject(new Error(`${cmd} failed (${code}): ${stderr}`));
       const cpuUs = (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1e6;
-      resolve({ stdout: readFileSync('/tmp/gb-bench-loadgen.out', 'utf8'), cpuUs, wallMs, peakRssMb: peak });
+      resolve({ stdout, cpuUs, wallMs, peakRssMb: peak });
     });
     child.on('error', reject);
   });
