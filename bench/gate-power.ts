@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     slowdown: { type: 'string', default: '0.1' },
     tolerances: { type: 'string', default: '0.05,0.1' },
-    figures: { type: 'string', default: 'cpu_us_per_req,latency_p50_rel,latency_p99_rel' },
+    figures: { type: 'string', default: 'cpu_rel_loadgen,cpu_us_per_req,latency_p50_rel,latency_p99_rel' },
     scenario: { type: 'string' },
     out: { type: 'string' },
   },

@@ -59,6 +59,9 @@ export interface NamedStats {
 
 export interface LoadgenSelf {
   cpu_percent: number;
+  /** the generator process's CPU µs over the measured window (user + system); the gate divides
+   *  the gateway's CPU per request by the generator's, which drifts with the same machine */
+  cpu_us?: number;
   event_loop_delay_p99_ms: number;
   rss_mb: number;
 }

@@ -32,6 +32,7 @@ export class SelfMonitor {
     const p99 = this.eld.count > 0 ? this.eld.percentile(99) / 1e6 : 0;
     return {
       cpu_percent: wallUs > 0 ? Math.round(((cpu.user + cpu.system) / wallUs) * 1000) / 10 : 0,
+      cpu_us: cpu.user + cpu.system,
       // the monitor's own resolution (10 ms timer) is subtracted, as Node's docs suggest
       event_loop_delay_p99_ms: Math.max(0, Math.round((p99 - 10) * 100) / 100),
       rss_mb: Math.round(this.peakRss / 1048576),

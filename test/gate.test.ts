@@ -46,6 +46,17 @@ describe('trial records', () => {
     assert.ok('latency_p99_rel[proxy-a]' in recs[0].figures);
   });
 
+  it('cpu_rel_loadgen: the gateway\'s CPU per answered request ÷ the generator\'s, null without the generator\'s CPU', () => {
+    const base = JSON.parse(readFileSync(fixture('result-1.json'), 'utf8')) as RunResult;
+    const [direct, ref] = base.variants;
+    // 1,000 requests, 10 failed: 990 answered; the generator spent 99,000 µs → 100 µs each
+    const v = { ...ref, requests: 1000, failures: { '500': 10 }, gateway_cpu_us_per_req: 250, loadgen: { ...ref.loadgen, cpu_us: 99_000 } };
+    const f = trialsFromRunResult({ ...base, variants: [direct, v] })[0].figures;
+    assert.ok(Math.abs((f.cpu_rel_loadgen as number) - 2.5) < 1e-9, String(f.cpu_rel_loadgen));
+    const old = { ...v, loadgen: { cpu_percent: 20, event_loop_delay_p99_ms: 1, rss_mb: 50 } };
+    assert.equal(trialsFromRunResult({ ...base, variants: [direct, old] })[0].figures.cpu_rel_loadgen, null, 'a result from before the field');
+  });
+
   it('rejects files that are not results, trials or baselines, listing every problem', () => {
     assert.throws(() => trialsFromJson('x.json', { schema: 'other' }), /x\.json is not a gatebench result: expected schema gatebench\/result@1/);
     assert.throws(

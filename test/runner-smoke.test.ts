@@ -75,6 +75,7 @@ test('smoke scenario end to end: the whole stack, integrity counted, files writt
     assert.equal((v.settings as { redis_resolved: string }).redis_resolved, 'spawn');
     assert.ok(v.gateway_cpu_us_per_req! > 0, 'CPU charged to the gateway');
     assert.ok(v.gateway_rss_mb! > 20, 'RSS of the instances');
+    assert.ok(v.loadgen.cpu_us! > 0, 'the generator\'s own CPU over the window');
     // integrity: spend-log rows and GCS sink events = requests the gateway answered (warm-up included)
     assert.ok(v.integrity?.ok, JSON.stringify(v.integrity));
     assert.deepEqual(v.integrity!.checks.map((c) => c.name), ['spend log rows = requests answered', 'gcs_bucket events = requests answered']);

@@ -13,7 +13,7 @@ export function registerGate(program: Command): void {
     .option('--trials <n>', 'trials a side when running them (default 8)')
     .option('--duration <d>', 'per-trial bench run --duration, e.g. 5s')
     .option('--tolerance <t>', 'fail only when surely worse than this (default 10%)')
-    .option('--figures <list>', 'figures to judge, comma-separated (default cpu_us_per_req,latency_p50_rel,latency_p99_rel)')
+    .option('--figures <list>', 'figures to judge, comma-separated (default cpu_rel_loadgen,cpu_us_per_req,latency_p50_rel,latency_p99_rel)')
     .option('--statistic <s>', 'hl (Hodges-Lehmann, default), median or mean of each side\'s trials')
     .option('--confidence <c>', 'confidence level of the interval (default 95%)')
     .option('--seed <n>', 'bootstrap seed (the verdict is reproducible for a given seed)')

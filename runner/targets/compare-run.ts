@@ -130,6 +130,8 @@ function worstSelf(a: LoadgenSelf | null, b: LoadgenSelf): LoadgenSelf {
     cpu_percent: Math.max(a.cpu_percent, b.cpu_percent),
     event_loop_delay_p99_ms: Math.max(a.event_loop_delay_p99_ms, b.event_loop_delay_p99_ms),
     rss_mb: Math.max(a.rss_mb, b.rss_mb),
+    // CPU adds up over a target's rounds (its requests do too)
+    ...(a.cpu_us !== undefined && b.cpu_us !== undefined ? { cpu_us: a.cpu_us + b.cpu_us } : {}),
   };
 }
 
