@@ -1,5 +1,5 @@
 // How right is the gate on this machine? Runs it N times with nothing changed and N times with
-// the candidate's proxy slowed by a busy-spin (GATEBENCH_INJECT_CPU_US, ~10% of its measured
+// the candidate's proxy slowed by extra work (GATEBENCH_INJECT_CPU_US, ~10% of its measured
 // CPU per request), then prints the confusion matrix: false alarms (unchanged gates that
 // failed) and power (slowed gates that failed), for a few tolerances, from the same trials.
 //

@@ -30,7 +30,7 @@ import { isPromise } from './http-util.js';
 import { authorizationOf } from './auth.js';
 import { buildRecord } from './request-record.js';
 import { spliceBuffer } from './slab.js';
-import { burnCpu, INJECT_CPU_US } from './fault-injection.js';
+import { injectCpu, INJECT_CPU_US } from './fault-injection.js';
 
 export type StampedRequest = IncomingMessage & { gbStart?: number };
 type TrackedResponse = ServerResponse & { gbCtx?: ProxyRequest };
@@ -199,7 +199,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   }
 
   private dispatch(d: Deployment): void {
-    if (INJECT_CPU_US > 0 && this.attempts === 0) burnCpu(INJECT_CPU_US);
+    if (INJECT_CPU_US > 0 && this.attempts === 0) injectCpu();
     this.d = d;
     this.attempts++;
     if (this.tried !== null) this.tried.push(d);
