@@ -6,9 +6,8 @@
 // WHY a fixed count of loop iterations, calibrated once at start, and not "spin until N µs of
 // wall time have passed": a regression is extra instructions, and extra instructions cost more
 // on a slow moment of the machine and nothing while the process is descheduled. A wall-clock
-// spin did the opposite — on a busy 2-core runner the proxy is preempted mid-spin, the clock
-// runs on without CPU being spent, and the injected slowdown shrank from 10% to 6–7% exactly
-// when the machine was noisiest (measured in bench:gate-power, docs/gate.md).
+// spin does the opposite: on a busy 2-core runner the proxy can be preempted mid-spin and the
+// clock runs on without CPU being spent, so what it injects depends on the machine's moment.
 import { performance } from 'node:perf_hooks';
 
 function readInjectCpuUs(): number {
