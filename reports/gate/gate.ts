@@ -7,7 +7,7 @@ import { bootstrapRatioCI, decide, mannWhitneyU, statisticFn, type Direction, ty
 
 /**
  * What the gate compares when --figures is not given (those both sides measured).
- * cpu_rel_loadgen first: on a drifting VM its interval is about a quarter as wide as raw
+ * cpu_rel_loadgen first: on a drifting VM its trials spread about a third as much as raw
  * cpu_us_per_req's (docs/gate.md, measured), so it is the one that catches a 10% slowdown.
  */
 export const DEFAULT_FIGURES = ['cpu_rel_loadgen', 'cpu_us_per_req', 'latency_p50_rel', 'latency_p99_rel'];

@@ -47,9 +47,9 @@ export function variantFigures(v: VariantResult, direct: VariantResult | undefin
   const num = (x: number | null | undefined): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
   f.cpu_us_per_req = num(v.gateway_cpu_us_per_req);
   // The gateway's CPU per request ÷ the load generator's, both over the same window. A VM's
-  // speed drifts by ±10% from one trial to the next (steal, cache and frequency of the host);
-  // the generator runs on the same machine at the same moments and is the same kind of work
-  // (HTTP over loopback), so the ratio keeps the gateway's cost and loses much of the drift.
+  // speed drifts by ±10% from one trial to the next (with the host's load, not ours); the
+  // generator runs on the same machine at the same moments and is the same kind of work (HTTP
+  // over loopback), so the ratio keeps the gateway's cost and loses much of the drift.
   const answered = v.requests - Object.values(v.failures ?? {}).reduce((a, b) => a + b, 0);
   const genUs = num(v.loadgen?.cpu_us);
   f.cpu_rel_loadgen = f.cpu_us_per_req !== null && genUs !== null && genUs > 0 && answered > 0 ? f.cpu_us_per_req / (genUs / answered) : null;
