@@ -4,6 +4,13 @@
 
 export const RESULT_SCHEMA = 'gatebench/result@1';
 
+/** All failures of a `failures` record (by status or error kind) added up. */
+export function failureCount(failures: Record<string, number> | null | undefined): number {
+  let sum = 0;
+  for (const k in failures ?? {}) sum += failures![k] ?? 0;
+  return sum;
+}
+
 /** Percentiles in milliseconds (fractional; recorded at microsecond precision). */
 export interface Percentiles {
   p50: number;

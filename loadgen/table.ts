@@ -3,7 +3,7 @@
 // of REQUESTS ONLY: the seed's Aggregated row mixes the overhead samples in and so doubles
 // its RPS and drags its percentiles down. Reused by the runner for each variant.
 import Table from 'cli-table3';
-import type { Percentiles, VariantResult } from '../lib/result.js';
+import { failureCount, type Percentiles, type VariantResult } from '../lib/result.js';
 
 const HEAD = ['Type', 'Name', '# reqs', '# fails', 'Median (ms)', '95%ile (ms)', '99%ile (ms)', 'Average (ms)', 'Current RPS'];
 
@@ -32,7 +32,7 @@ export function renderTable(r: TableInput, opts: { color?: boolean } = {}): stri
   for (const [name, p] of Object.entries(r.headers_ms ?? {})) {
     t.push(['Custom', HEADER_LABELS[name] ?? name, String(p.count), '0', ...cells(p), '-']);
   }
-  const fails = Object.values(r.failures).reduce((a, b) => a + b, 0);
+  const fails = failureCount(r.failures);
   t.push(['', 'Aggregated', String(r.requests), String(fails), ...cells(r.latency_ms), fmt(r.current_rps, 1)]);
   let out = t.toString();
   if (fails > 0) out += `\nFailures: ${Object.entries(r.failures).map(([k, v]) => `${k} ×${v}`).join(', ')}`;

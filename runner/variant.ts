@@ -3,7 +3,7 @@
 // window) while sampling the gateway's CPU and RSS from /proc, stop the proxy (it drains
 // and flushes), then check integrity: spend rows and callback events = requests answered.
 import { sampleProcesses } from '../lib/proc-stats.js';
-import type { Percentiles, VariantResult } from '../lib/result.js';
+import { failureCount, type Percentiles, type VariantResult } from '../lib/result.js';
 import { percentilesOf, startLoad, type LoadRun, type RequestTimes } from '../loadgen/index.js';
 import { fetchLedger, ledgerOverhead, type LedgerFetch } from './targets/ledger-overhead.js';
 import type { LedgerRow } from './targets/types.js';
@@ -144,7 +144,7 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
   dropDb();
   await db.drop();
   const integrity = integrityChecks(stats, rows, v.settings.callbacks, retriedAttempts(ledgerRows?.entries ?? null, stats));
-  const answered = result.requests - Object.values(result.failures).reduce((a, b) => a + b, 0);
+  const answered = result.requests - failureCount(result.failures);
   const cpuUs = cpuStart === null ? null : cpuEnd - cpuStart;
   return {
     ...result,

@@ -10,7 +10,7 @@
 //  - a baseline `{schema: 'gatebench/baseline@1', scenario, created, trials: TrialRecord[]}`.
 import { readFileSync } from 'node:fs';
 import { ERR_FILE_READ, ERR_INVALID_RESULT } from '../../lib/errors.js';
-import { RESULT_SCHEMA, type RunResult, type VariantResult } from '../../lib/result.js';
+import { failureCount, RESULT_SCHEMA, type RunResult, type VariantResult } from '../../lib/result.js';
 
 export const BASELINE_SCHEMA = 'gatebench/baseline@1';
 export const TRIALS_SCHEMA = 'gatebench/trials@1';
@@ -50,7 +50,7 @@ export function variantFigures(v: VariantResult, direct: VariantResult | undefin
   // speed drifts by ±10% from one trial to the next (with the host's load, not ours); the
   // generator runs on the same machine at the same moments and is the same kind of work (HTTP
   // over loopback), so the ratio keeps the gateway's cost and loses much of the drift.
-  const answered = v.requests - Object.values(v.failures ?? {}).reduce((a, b) => a + b, 0);
+  const answered = v.requests - failureCount(v.failures);
   const genUs = num(v.loadgen?.cpu_us);
   f.cpu_rel_loadgen = f.cpu_us_per_req !== null && genUs !== null && genUs > 0 && answered > 0 ? f.cpu_us_per_req / (genUs / answered) : null;
   f.overhead_p50 = num(v.overhead_ms?.p50);

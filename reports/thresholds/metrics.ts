@@ -1,7 +1,7 @@
 // The metrics a threshold may name: every numeric path of a VariantResult (lib/result.ts)
 // plus two derived ones (failures = sum of the failures record, failure_rate). Checked when
 // the threshold is parsed, so a typo fails `bench validate` instead of silently never firing.
-import type { Percentiles, VariantResult } from '../../lib/result.js';
+import { failureCount, type Percentiles, type VariantResult } from '../../lib/result.js';
 
 export const PERCENTILE_KEYS = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean', 'count'] as const;
 const PERCENTILE_GROUPS = ['latency_ms', 'latency_uncorrected_ms', 'overhead_ms', 'overhead_ledger_ms', 'ttfb_ms', 'ttft_ms'] as const;
@@ -63,12 +63,6 @@ function fromPercentiles(p: Percentiles | null | undefined, group: string, key: 
   return typeof v === 'number' && Number.isFinite(v) ? { value: v } : { missing: `${group}.${key} is not a number` };
 }
 
-function sumFailures(v: VariantResult): number {
-  let sum = 0;
-  for (const k in v.failures ?? {}) sum += v.failures[k] ?? 0;
-  return sum;
-}
-
 /** Reads a (checked) metric path from a variant. */
 export function readMetric(v: VariantResult, path: string[]): MetricValue {
   const [head, a, b] = path;
@@ -78,11 +72,11 @@ export function readMetric(v: VariantResult, path: string[]): MetricValue {
   if (head === 'headers_ms') return fromPercentiles(v.headers_ms?.[a], `headers_ms.${a}`, b);
   if (head === 'failures') {
     if (a !== undefined) return { value: v.failures?.[a] ?? 0 };
-    return { value: sumFailures(v) };
+    return { value: failureCount(v.failures) };
   }
   if (head === 'failure_rate') {
     if (!(v.requests > 0)) return { missing: 'failure_rate is undefined: the variant made no requests' };
-    return { value: sumFailures(v) / v.requests };
+    return { value: failureCount(v.failures) / v.requests };
   }
   if (head === 'loadgen') {
     const x = v.loadgen?.[a as (typeof LOADGEN_KEYS)[number]];
