@@ -43,15 +43,19 @@ export class BodyScan {
   /** `stream_options` present (its include_usage is read by the upstream) */
   hasStreamOptions = false;
   /**
-   * Set by the caller before the scan when a response cache will want a key: then `kept`
-   * gets the byte ranges [key start, value end) of the top-level members that change the
+   * Set (by the constructor, or by the caller before the scan) when a response cache will
+   * want a key: then `kept` gets the byte ranges [key start, value end) of the top-level members that change the
    * answer, and `hasVolatile` says whether any other (volatile) member was seen, so the cache
    * hashes the body without them and without parsing it (response-cache.ts). Off, the scan
    * records nothing.
    */
-  recordMembers = false;
+  recordMembers: boolean;
   kept: number[] | null = null;
   hasVolatile = false;
+
+  constructor(recordMembers = false) {
+    this.recordMembers = recordMembers;
+  }
 
   get stream(): boolean {
     return this.streamKind === Kind.True;

@@ -18,16 +18,10 @@ const OPEN = Buffer.from('{');
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from('}');
 
-function membersScan(): BodyScan {
-  const sc = new BodyScan();
-  sc.recordMembers = true;
-  return sc;
-}
-
 /** The cache key of `rawBody`; `scan` is the proxy's scan of it (scanned here when omitted or made without members). */
 export function cacheKeyOf(modelGroup: string, rawBody: Buffer, scan?: BodyScan): string {
   const h = createHash('sha256').update(modelGroup).update('\n');
-  const sc = scan?.recordMembers ? scan : scanBody(rawBody, membersScan());
+  const sc = scan?.recordMembers ? scan : scanBody(rawBody, new BodyScan(true));
   if (!sc.hasVolatile || sc.error !== null) return h.update(rawBody).digest('hex');
   const kept = sc.kept ?? [];
   h.update(OPEN);
