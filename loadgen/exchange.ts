@@ -33,6 +33,8 @@ export class Exchange {
   headersAt = 0;
   status = 0;
   measured = false;
+  /** the exchange ended in onComplete (a whole response), not in onError */
+  answered = false;
   /** the request was cut on purpose (timeout or end of run): the kind to count */
   cutKind = '';
   private abortFn: ((err?: Error) => void) | null = null;
@@ -58,6 +60,7 @@ export class Exchange {
     this.sentAt = 0;
     this.headersAt = 0;
     this.status = 0;
+    this.answered = false;
     this.cutKind = '';
     this.measured = measured;
     this.errChunks = null;
@@ -152,6 +155,7 @@ export class Exchange {
         if (rec.times !== null) rec.times.add(this.id, this.sentAt || this.intendedAt, end);
       }
     }
+    this.answered = true;
     this.finish();
   }
 

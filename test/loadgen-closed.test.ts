@@ -35,6 +35,37 @@ test('closed model: users reach `users` at `spawnRate`, one connection each', as
   assert.equal(r.timeseries.length, 2);
 });
 
+test('closed model, no wait: a user sends its next request only after its answer, on its one connection', async (t) => {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const srv = await startServer((_req, res) => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    setImmediate(() => {
+      inFlight--;
+      res.end('{}');
+    });
+  });
+  t.after(() => srv.close());
+  const r = await startLoad({ targets: [srv.url], model: { kind: 'closed', users: 3, spawnRate: 100 }, durationMs: 800, templates: [{ method: 'POST', path: '/', body: { n: '{{seq}}' } }] }).result;
+  assert.deepEqual(r.failures, {});
+  assert.ok(r.requests > 50, `requests ${r.requests}`);
+  assert.equal(srv.socketOpenedAt.length, 3, 'one keep-alive connection per user');
+  assert.ok(maxInFlight <= 3, `at most one request per user at the server: saw ${maxInFlight}`);
+});
+
+test('closed model, no wait: a server that closes the connection after every answer loses no request', async (t) => {
+  const srv = await startServer((_req, res) => {
+    res.setHeader('connection', 'close');
+    res.end('{}');
+  });
+  t.after(() => srv.close());
+  const r = await startLoad({ targets: [srv.url], model: { kind: 'closed', users: 2, spawnRate: 100 }, durationMs: 800, templates: [{ method: 'GET', path: '/' }] }).result;
+  assert.deepEqual(r.failures, {});
+  assert.ok(r.requests > 20, `requests ${r.requests}`);
+  // a new connection for every request the server saw
+  assert.ok(srv.socketOpenedAt.length >= srv.requests, `${srv.socketOpenedAt.length} connections for ${srv.requests} requests`);
+});
+
 test('closed model: the seed request carries its uuid as x-request-id; headers are recorded', async (t) => {
   const srv = await startServer((_req, res, n) => {
     res.setHeader('x-litellm-overhead-duration-ms', String((n % 100) + 1));

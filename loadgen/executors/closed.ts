@@ -86,9 +86,19 @@ export class ClosedExecutor implements Executor, ExchangeOwner {
       return;
     }
     const wait = this.waitMs(user);
-    if (wait <= 0) setImmediate(user.fire);
-    // whole ms: Node keeps one timer list per distinct duration, fractional ones would each get their own
-    else user.timer = setTimeout(user.fire, Math.round(wait));
+    if (wait > 0) {
+      // whole ms: Node keeps one timer list per distinct duration, fractional ones would each get their own
+      user.timer = setTimeout(user.fire, Math.round(wait));
+    } else if (ex.answered) {
+      // No wait after a whole answer: send the next request from inside undici's completion
+      // callback. undici (pipelining 1) holds it for one loop turn anyway, to see whether the
+      // server closes the socket; a setImmediate of ours would add a turn and leave the
+      // socket looking idle, so undici would spend a third turn validating it.
+      this.iterate(user);
+    } else {
+      // after an error, a turn of ours: a dispatch that fails at once would otherwise recurse
+      setImmediate(user.fire);
+    }
   }
 
   stop(): void {
