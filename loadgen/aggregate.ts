@@ -72,6 +72,8 @@ export interface Recorded {
   timeseries: SecondSample[];
   overheadHeader: string;
   self: LoadgenSelf;
+  /** share of the measured window the event loop was busy (0–1), when measured */
+  utilization?: number;
   /** thresholds for calling the generator the bottleneck */
   limits?: { cpuPercent: number; eventLoopP99Ms: number };
 }

@@ -29,6 +29,7 @@ export interface LoadFlags {
   overheadHeader?: string;
   timeout: string;
   errorLog?: string;
+  workers?: string;
   requestId: boolean;
   json?: boolean;
 }
@@ -127,6 +128,8 @@ export async function buildLoadOptions(url: string, f: LoadFlags): Promise<LoadO
   const durationMs = dur('duration', f.duration, problems);
   const warmupMs = dur('warmup', f.warmup, problems);
   const timeoutMs = dur('timeout', f.timeout, problems);
+  const workers = num('workers', f.workers, problems, true);
+  if (workers !== undefined && workers > 64) problems.push(`--workers: at most 64, got ${workers}`);
   if (problems.length) throw ERR_INVALID_ARG(['arguments', `${problems.length} problem(s)`], problems);
 
   return {
@@ -141,6 +144,7 @@ export async function buildLoadOptions(url: string, f: LoadFlags): Promise<LoadO
     requestTimeoutMs: timeoutMs,
     requestIdHeader: f.requestId,
     ...(f.errorLog ? { errorLog: { path: f.errorLog } } : {}),
+    ...(workers ? { workers } : {}),
     progress: true,
   };
 }

@@ -98,8 +98,9 @@ export const loadOptionsSchema = z
     requestTimeoutMs: positive.default(30_000),
     /** send the request id as x-request-id */
     requestIdHeader: z.boolean().default(true),
+    /** without a path the entries are kept, not written (a worker thread sends them to the main thread) */
     errorLog: z
-      .object({ path: z.string().min(1), maxEntries: z.number().int().positive().default(100), maxBytes: z.number().int().positive().default(1_000_000) })
+      .object({ path: z.string().min(1).optional(), maxEntries: z.number().int().positive().default(100), maxBytes: z.number().int().positive().default(1_000_000) })
       .strict()
       .optional(),
     recordRequestTimes: z.boolean().default(false),
@@ -107,6 +108,14 @@ export const loadOptionsSchema = z
     requestTimesCapacity: z.number().int().positive().default(2_000_000),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'expected an AbortSignal').optional(),
     progress: z.boolean().default(false),
+    /** worker threads sharing the load (users, rate, connections split evenly), for rates beyond
+     *  one core; their histograms are merged losslessly. 1 = everything on this thread */
+    workers: z.number().int().positive().max(64).default(1),
+    /** `{{seq}}` values are seqStart, seqStart + seqStep, …: each worker thread its own residue */
+    seqStart: z.number().int().nonnegative().default(0),
+    seqStep: z.number().int().positive().default(1),
+    /** 'second' events carry the second's latency histogram, encoded (for worker threads) */
+    secondHistograms: z.boolean().default(false),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 // Everything a run records, in one object the exchanges write into: HDR histograms (µs),
 // counters, the per-second window, the bounded error log and request-times store.
 // Plain fields and methods, no closures, no Maps on the success path.
+import { writeFile } from 'node:fs/promises';
 import { build, type Histogram } from 'hdr-histogram-js';
 
 /** µs, 1 µs .. 1 h, 3 significant digits. The JS 32-bit-bucket build: measured ~75 ns a
@@ -136,4 +137,10 @@ export class Recorder {
     this.secRequests = 0;
     this.secFailures = 0;
   }
+}
+
+/** The error log's file: one line per entry, `time name kind body` (newlines in the body escaped). */
+export async function writeErrorLog(path: string, entries: readonly ErrorEntry[]): Promise<void> {
+  const lines = entries.map((e) => `${e.time} ${e.name} ${e.kind} ${e.body.replace(/\n/g, '\\n')}\n`);
+  await writeFile(path, lines.join(''));
 }

@@ -2,18 +2,18 @@
 // samples a per-second time series, stops on time (or on signal/stop()), ramps down,
 // and builds the result with aggregate(). Emits 'second' and 'done'.
 import { EventEmitter } from 'node:events';
-import { writeFile } from 'node:fs/promises';
 import type { SecondSample } from '../lib/result.js';
 import { ERR_INVALID_CONFIG } from '../lib/errors.js';
-import { aggregate, type LoadResult } from './aggregate.js';
+import { aggregate, encode, type LoadResult, type Recorded } from './aggregate.js';
 import { validateLoadOptions, type LoadOptions, type ResolvedLoadOptions } from './config.js';
 import { ClosedExecutor } from './executors/closed.js';
 import { OpenExecutor } from './executors/open.js';
 import type { Executor, ExecutorContext } from './executors/types.js';
 import { attachProgress } from './progress.js';
-import { Recorder, type RequestTimes } from './recorder.js';
+import { Recorder, writeErrorLog, type ErrorEntry, type RequestTimes } from './recorder.js';
 import { SelfMonitor } from './self-monitor.js';
 import { compileTemplates, makePicker } from './template.js';
+import { WorkerRun } from './workers.js';
 
 export interface SecondTotals {
   requests: number;
@@ -23,7 +23,8 @@ export interface SecondTotals {
 }
 
 export interface LoadRun {
-  on(event: 'second', cb: (s: SecondSample, totals: SecondTotals) => void): this;
+  /** `hist`: the second's latency histogram, encoded, when the options ask for secondHistograms */
+  on(event: 'second', cb: (s: SecondSample, totals: SecondTotals, hist?: string) => void): this;
   on(event: 'done', cb: (r: LoadResult) => void): this;
   /** the result; resolves also when stopped early (signal or stop()) */
   readonly result: Promise<LoadResult>;
@@ -31,6 +32,10 @@ export interface LoadRun {
   stop(): void;
   /** (id, sent_us, received_us) per request when recordRequestTimes was set; after 'done'. */
   requestTimes(): RequestTimes | null;
+  /** what was recorded, before aggregation (for merging worker threads); after 'done' */
+  recorded(): Recorded | null;
+  /** the error-log entries kept (written to errorLog.path when it has one); after 'done' */
+  errorEntries(): readonly ErrorEntry[];
 }
 
 class Run extends EventEmitter implements LoadRun {
@@ -49,6 +54,7 @@ class Run extends EventEmitter implements LoadRun {
   private sweepTimer: NodeJS.Timeout | null = null;
   private secIndex = 0;
   private stopResolve!: () => void;
+  private recordedData: Recorded | null = null;
 
   constructor(private readonly o: ResolvedLoadOptions) {
     super();
@@ -66,7 +72,8 @@ class Run extends EventEmitter implements LoadRun {
     this.t0 = performance.now();
     this.measureFrom = this.t0 + o.warmupMs;
     this.endAt = this.measureFrom + o.durationMs;
-    let seq = 0;
+    let seq = o.seqStart;
+    const step = o.seqStep;
     const ctx: ExecutorContext = {
       targets,
       rec: this.rec,
@@ -75,7 +82,11 @@ class Run extends EventEmitter implements LoadRun {
       requestTimeoutMs: o.requestTimeoutMs,
       measureFrom: this.measureFrom,
       endAt: this.endAt,
-      nextSeq: () => seq++,
+      nextSeq: () => {
+        const s = seq;
+        seq += step;
+        return s;
+      },
     };
     this.executor = o.model.kind === 'open' ? new OpenExecutor(ctx, o.model) : new ClosedExecutor(ctx, o.model);
     const stopSignal = new Promise<void>((r) => (this.stopResolve = r));
@@ -88,6 +99,14 @@ class Run extends EventEmitter implements LoadRun {
 
   requestTimes(): RequestTimes | null {
     return this.rec.times;
+  }
+
+  recorded(): Recorded | null {
+    return this.recordedData;
+  }
+
+  errorEntries(): readonly ErrorEntry[] {
+    return this.rec.errors;
   }
 
   stop(): void {
@@ -135,7 +154,7 @@ class Run extends EventEmitter implements LoadRun {
     await this.executor.close();
 
     const rec = this.rec;
-    const result = aggregate({
+    const recorded: Recorded = {
       names: this.names,
       methods: rec.byName.map((b) => b.method),
       latency: rec.latency,
@@ -157,16 +176,14 @@ class Run extends EventEmitter implements LoadRun {
       timeseries: this.timeseries,
       overheadHeader: o.overheadHeader,
       self,
-    });
+      utilization: this.monitor.utilization,
+    };
+    this.recordedData = recorded;
+    const result = aggregate(recorded);
     if (rec.times && rec.times.overflow > 0) (result.notes ??= []).push(`request-times store full: ${rec.times.overflow} requests not kept`);
-    if (o.errorLog) await this.writeErrorLog(o.errorLog.path);
+    if (o.errorLog?.path) await writeErrorLog(o.errorLog.path, rec.errors);
     this.emit('done', result);
     return result;
-  }
-
-  private async writeErrorLog(path: string): Promise<void> {
-    const lines = this.rec.errors.map((e) => `${e.time} ${e.name} ${e.kind} ${e.body.replace(/\n/g, '\\n')}\n`);
-    await writeFile(path, lines.join(''));
   }
 
   /** Per-second sample of the measured window; timers aligned to the window, no drift. */
@@ -174,6 +191,7 @@ class Run extends EventEmitter implements LoadRun {
     const rec = this.rec;
     this.secIndex++;
     const h = rec.second;
+    const hist = this.o.secondHistograms ? encode(h) : undefined;
     const s: SecondSample = {
       t: this.secIndex,
       requests: rec.secRequests,
@@ -193,7 +211,7 @@ class Run extends EventEmitter implements LoadRun {
         failures: rec.failureCount,
         p50_ms: all.totalCount ? all.getValueAtPercentile(50) / 1000 : 0,
         p99_ms: all.totalCount ? all.getValueAtPercentile(99) / 1000 : 0,
-      });
+      }, hist);
     }
     const next = this.measureFrom + (this.secIndex + 1) * 1000;
     if (rearm && next <= this.endAt + 1) this.secTimer = setTimeout(() => this.sampleSecond(), Math.max(0, next - performance.now()));
@@ -210,6 +228,13 @@ class Run extends EventEmitter implements LoadRun {
   }
 }
 
+/** Starts a run on this thread, or across `workers` worker threads (loadgen/workers.ts). */
 export function startLoad(opts: LoadOptions | ResolvedLoadOptions): LoadRun {
-  return new Run(validateLoadOptions(opts));
+  const o = validateLoadOptions(opts);
+  return o.workers > 1 ? new WorkerRun(o) : new Run(o);
+}
+
+/** A run on this thread only (worker-thread.ts runs one per worker). */
+export function startLocalLoad(o: ResolvedLoadOptions): LoadRun {
+  return new Run(o);
 }

@@ -40,6 +40,7 @@ export function loadOptionsFor(s: Scenario, users: number, targets: string[], ke
     templates: templatesFor(s, key),
     recordHeaders: l.recordHeaders,
     requestTimeoutMs: l.timeoutMs,
+    ...(l.workers > 1 ? { workers: l.workers } : {}),
     signal,
     progress,
     // (sent, received) per request, joined with the upstream's ledger for the overhead

@@ -40,6 +40,8 @@ export interface Scenario {
     rate: number | null;
     stages: { durationMs: number; target: number }[] | null;
     maxInFlight: number | null;
+    /** load-generator worker threads */
+    workers: number;
     durationMs: number;
     timeoutMs: number;
     requests: TemplateInput[];
@@ -223,6 +225,7 @@ function resolveScenario(s: Parsed, file: string): Scenario {
       rate: s.load?.rate ?? null,
       stages: s.load?.stages?.map((st) => ({ durationMs: parseDurationMs(st.duration), target: st.target })) ?? null,
       maxInFlight: s.load?.max_in_flight ?? null,
+      workers: s.load?.workers ?? 1,
       durationMs: parseDurationMs(s.load?.duration ?? '60s'),
       timeoutMs: parseDurationMs(s.load?.timeout ?? '30s'),
       requests: s.load?.requests ?? [{ name: '/chat/completions', method: 'POST', path: '/chat/completions', body: 'seed' }],

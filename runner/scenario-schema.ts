@@ -93,6 +93,7 @@ export const loadSchema = z.strictObject({
   rate: z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' }).optional(),
   stages: z.array(stageSchema).min(1).optional(),
   max_in_flight: posInt().optional(),
+  workers: posInt().max(64, { error: 'expected at most 64' }).optional().meta({ description: 'load-generator worker threads sharing the load (default 1)' }),
   duration: durationSchema.optional(),
   timeout: durationSchema.optional(),
   requests: z.array(templateSchema).min(1, { error: 'expected at least one request template' }).optional(),

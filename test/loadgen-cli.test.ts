@@ -43,11 +43,23 @@ test('bench load prints the table on stdout without --json', async (t) => {
 });
 
 test('bench load: bad flags are reported together, exit code 2', async () => {
-  const r = await bench(['load', 'http://127.0.0.1:1', '--users', '0', '--wait', 'soon', '--duration', 'forever', '--header', 'nocolon']);
+  const r = await bench(['load', 'http://127.0.0.1:1', '--users', '0', '--wait', 'soon', '--duration', 'forever', '--header', 'nocolon', '--workers', '1.5']);
   assert.equal(r.code, 2);
-  for (const w of ['--users', '--wait', '--duration', '--header']) assert.ok(r.stderr.includes(w), `${w} in ${r.stderr}`);
+  for (const w of ['--users', '--wait', '--duration', '--header', '--workers']) assert.ok(r.stderr.includes(w), `${w} in ${r.stderr}`);
   assert.equal(r.stdout, '');
   const r2 = await bench(['load', 'http://127.0.0.1:1', '--rate', '5', '--users', '3']);
   assert.equal(r2.code, 2);
   assert.match(r2.stderr, /cannot be combined/);
+});
+
+test('bench load --workers 2: the load is shared by two threads and reported as one result', async (t) => {
+  const srv = await startServer();
+  t.after(() => srv.close());
+  const r = await bench(['load', srv.url, '--users', '4', '--wait', '0.01', '--duration', '1s', '--workers', '2', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout) as { requests: number; latency_ms: { count: number }; notes: string[] };
+  assert.ok(result.requests > 20, `requests ${result.requests}`);
+  assert.equal(result.latency_ms.count, result.requests);
+  assert.ok(result.notes.some((n) => /2 worker threads/.test(n)), JSON.stringify(result.notes));
+  assert.equal(srv.socketOpenedAt.length, 4, 'one connection per user across both threads');
 });

@@ -26,6 +26,7 @@ export function register(program: Command): void {
     .option('--overhead-header <name>', 'which recorded header is the gateway overhead (default x-litellm-overhead-duration-ms)')
     .option('--timeout <d>', 'per-request timeout', '30s')
     .option('--error-log <file>', 'write the first failing responses (bounded) to this file')
+    .option('--workers <n>', 'worker threads sharing the load, for rates beyond one core (default 1); histograms merge exactly')
     .option('--no-request-id', 'do not send x-request-id')
     .option('--json', 'print the result JSON alone on stdout (the table is not printed)')
     .addHelpText(
