@@ -5,8 +5,11 @@
 // itself a child process. Load goes only to 127.0.0.1 and every run is bounded in time.
 //   1. max req/s and CPU µs/request: ours (`bench load`, closed, 50 users, no wait) vs
 //      autocannon -c 50 (and wrk -c 50 when on PATH), same duration.
+//      Also ours with --workers 2 (two threads; on 2 cores shared with the server it shows
+//      what a second thread costs more than what it adds).
 //   2. the seed's load (1000 users, 500/s spawn, 0.5–1 s wait, ~1,300 req/s, the seed's
-//      11 KB body): our CPU % of one core and peak RSS. Goals: ≤ 10 % and ≤ 150 MB.
+//      11 KB body): our CPU % of one core and peak RSS. Goals: ≤ 10 % and ≤ 150 MB. And
+//      autocannon at the same rate, connections and body, for the same-run reference.
 // BENCH_SECONDS (default 10) and SEED_SECONDS (default 30) shorten it for a quick look.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processTree } from '../lib/proc-stats.js';
+import { validateLoadOptions } from '../loadgen/config.js';
+import { SEED_TEMPLATE } from '../loadgen/seed.js';
+import { compileTemplates, newBodyBuffer, newRequestId, renderBody } from '../loadgen/template.js';
+import { writeFileSync } from 'node:fs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SEED_SECONDS = Number(process.env.SEED_SECONDS ?? 30);
@@ -96,13 +103,17 @@ async function main(): Promise<void> {
     const a = JSON.parse(ac.stdout) as { requests: { total: number; average: number }; duration: number };
     rows.push({ name: 'autocannon', rps: a.requests.total / a.duration, usPerReq: ac.cpuUs / a.requests.total, requests: a.requests.total });
 
+    const two = await measure(`${process.execPath} ${BENCH} load ${url} --users ${CONNECTIONS} --duration ${SECONDS}s --no-request-id --workers 2 --json`);
+    const r2 = JSON.parse(two.stdout) as { requests: number; rps: number };
+    rows.push({ name: 'ours --workers 2', rps: r2.rps, usPerReq: two.cpuUs / r2.requests, requests: r2.requests });
+
     if (onPath('wrk')) {
       const w = await measure(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s ${url}`);
       const m = /(\d+) requests in ([\d.]+)s/.exec(w.stdout);
       if (m) rows.push({ name: 'wrk -t1', rps: Number(m[1]) / Number(m[2]), usPerReq: w.cpuUs / Number(m[1]), requests: Number(m[1]) });
     } else console.log('(wrk is not on PATH: `apt-get install -y wrk` to include it; autocannon is the reference)');
 
-    const ref = rows[1];
+    const ref = rows.find((x) => x.name === 'autocannon')!;
     console.log('\ngenerator        req/s      CPU µs/req   vs autocannon');
     for (const row of rows)
       console.log(`${row.name.padEnd(16)} ${f1(row.rps).padStart(9)}  ${row.usPerReq.toFixed(2).padStart(10)}   ${(row.usPerReq / ref.usPerReq).toFixed(2)}×`);
@@ -118,6 +129,25 @@ async function main(): Promise<void> {
     console.log(`CPU ${f1(cpuPct)}% of one core over the whole process life (goal ≤ 10%); self-measured in window ${s.loadgen.cpu_percent}%`);
     console.log(`CPU µs/request ${(seed.cpuUs / s.requests).toFixed(2)}; peak RSS ${f1(seed.peakRssMb)} MB (goal ≤ 150 MB); self-reported ${s.loadgen.rss_mb} MB`);
     console.log(`reliable: ${s.reliable}${s.reliable ? '' : ` (${s.unreliable_reasons.join('; ')})`}`);
+
+    // the same rate from autocannon: 1000 connections, the seed body (one uuid), same window
+    const dir = mkdtempSync(join(tmpdir(), 'gb-bench-seedbody-'));
+    try {
+      const opts = validateLoadOptions({ targets: [url], model: { kind: 'closed', users: 1, spawnRate: 1 }, durationMs: 1, templates: [SEED_TEMPLATE] });
+      const t = compileTemplates(opts.templates).compiled[0];
+      const bodyFile = join(dir, 'body.json');
+      writeFileSync(bodyFile, renderBody(t, newRequestId(), 0, newBodyBuffer(t)));
+      const rate = Math.round(s.rps);
+      const acs = await measure(
+        `${AUTOCANNON} -c 1000 -R ${rate} -d ${SEED_SECONDS} -m POST -H content-type=application/json -i ${bodyFile} -j ${url}chat/completions`,
+      );
+      const as = JSON.parse(acs.stdout) as { requests: { total: number }; duration: number };
+      const acPct = (acs.cpuUs / (acs.wallMs * 1000)) * 100;
+      console.log(`autocannon at the same rate (-c 1000 -R ${rate}, seed body): ${as.requests.total} requests, CPU ${f1(acPct)}% of one core, ` +
+        `${(acs.cpuUs / as.requests.total).toFixed(2)} µs/request, peak RSS ${f1(acs.peakRssMb)} MB → ours ${((seed.cpuUs / s.requests) / (acs.cpuUs / as.requests.total)).toFixed(2)}× its CPU per request`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     console.log('\nNote: the 2 cores are shared with the server (and anything else running): indicative figures.');
   } finally {
     server.kill();
