@@ -5,13 +5,16 @@
 //
 //   npm run bench:gate-power -- [--gates 20] [--trials 8] [--duration 5s] [--slowdown 0.1]
 //                               [--tolerances 0.05,0.1] [--scenario FILE] [--out DIR]
+//   npm run bench:gate-power -- --from DIR [--tolerances 0.03,0.05] [--figures …]
+//     re-judges the gates saved in DIR (gate-*.json) without running anything: the same trials
+//     at other tolerances or figure sets (say so when you report a tolerance chosen that way)
 //
 // Each gate = `trials` interleaved runs a side of `bench run` (ABBA order), bounded to about
 // 3 minutes; 8 a side is what .github/workflows/perf.yml runs. The trial is scenarios/gate.yaml
 // unless --scenario names another; --duration overrides its measured window. With DATABASE_URL
 // set the trials use that PostgreSQL (as the workflow does), else each starts an embedded one.
 // Load goes to 127.0.0.1 only.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runGate, type GateReport } from '../reports/gate/gate.js';
@@ -30,6 +33,7 @@ const { values: args } = parseArgs({
     figures: { type: 'string', default: 'cpu_rel_loadgen,cpu_us_per_req,latency_p50_rel,latency_p99_rel' },
     scenario: { type: 'string' },
     out: { type: 'string' },
+    from: { type: 'string' },
   },
 });
 const gates = Number(args.gates);
@@ -39,59 +43,76 @@ const tolerances = args.tolerances!.split(',').map(Number);
 let figures = args.figures!.split(',');
 const GATE_BUDGET_MS = 3 * 60_000;
 
-// The shipped CI trial (scenarios/gate.yaml): the power measured here is the power of the gate
-// that .github/workflows/perf.yml runs. --scenario measures another trial design.
-const scenario = resolve(args.scenario ?? join(SELF_DIR, 'scenarios', 'gate.yaml'));
-const out = args.out ?? join(SELF_DIR, 'results', `gate-power-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-mkdirSync(out, { recursive: true });
-const log = (s: string) => process.stderr.write(`${s}\n`);
-const opts: TrialOptions = { scenario, duration: args.duration, timeoutMs: 120_000 };
-
-// Calibrate the injection: ~slowdown × this build's CPU per request, measured now.
-const calib = await runBenchJson({ label: 'calibration', dir: SELF_DIR }, opts);
-const cpu = median(trialsFromRunResult(calib).map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
-if (!Number.isFinite(cpu)) throw new Error('the calibration run has no cpu_us_per_req: does the scenario run a local gateway?');
-let injectUs = Math.max(1, Math.round(cpu * slowdown));
-const measured = trialsFromRunResult(calib)[0]?.figures ?? {};
-const dropped = figures.filter((f) => typeof measured[f] !== 'number');
-figures = figures.filter((f) => typeof measured[f] === 'number');
-log(`calibration: ${cpu.toFixed(1)} µs CPU per request → inject ${injectUs} µs (${(slowdown * 100).toFixed(0)}%) into the slowed candidates`);
-if (dropped.length > 0) log(`not measured by this scenario, left out: ${dropped.join(', ')}`);
-
 type Outcome = { kind: 'unchanged' | 'slowed'; ms: number; baseline: TrialRecord[]; candidate: TrialRecord[] };
-const outcomes: Outcome[] = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+let outcomes: Outcome[];
 let errored = 0;
-for (let g = 0; g < gates * 2; g++) {
-  // alternate the kinds so that a drift in the machine hits both equally
-  const kind = g % 2 === 0 ? 'unchanged' : 'slowed';
-  const t0 = Date.now();
-  let baseline: TrialRecord[];
-  let candidate: TrialRecord[];
-  try {
-    [baseline, candidate] = await runInterleaved(
-      [{ label: 'base', dir: SELF_DIR }, { label: 'head', dir: SELF_DIR, env: kind === 'slowed' ? { GATEBENCH_INJECT_CPU_US: String(injectUs) } : {} }],
-      trials,
-      opts,
-    );
-  } catch (err) {
-    // one crashed trial must not throw away an hour of gates: count it and go on
-    errored++;
-    log(`gate ${g + 1}/${gates * 2} (${kind}): a trial crashed, gate skipped: ${(err as Error).message}${isGbError(err) ? `\n  ${err.problems.join('\n  ')}` : ''}`);
-    continue;
+let out: string;
+if (args.from) {
+  out = resolve(args.from);
+  const files = readdirSync(out).filter((f) => /^gate-\d+-(unchanged|slowed)\.json$/.test(f));
+  if (files.length === 0) throw new Error(`${out} has no gate-*.json files (the --out of an earlier run)`);
+  outcomes = files.map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as Outcome);
+  const measured = new Set(outcomes.flatMap((o) => o.baseline.flatMap((t) => Object.keys(t.figures).filter((k) => typeof t.figures[k] === 'number'))));
+  figures = figures.filter((f) => measured.has(f));
+  log(`re-judging ${outcomes.length} saved gates from ${out}`);
+} else {
+  out = args.out ?? join(SELF_DIR, 'results', `gate-power-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  outcomes = await measureGates(out);
+}
+
+async function measureGates(out: string): Promise<Outcome[]> {
+  // The shipped CI trial (scenarios/gate.yaml): the power measured here is the power of the gate
+  // that .github/workflows/perf.yml runs. --scenario measures another trial design.
+  const scenario = resolve(args.scenario ?? join(SELF_DIR, 'scenarios', 'gate.yaml'));
+  mkdirSync(out, { recursive: true });
+  const opts: TrialOptions = { scenario, duration: args.duration, timeoutMs: 120_000 };
+
+  // Calibrate the injection: ~slowdown × this build's CPU per request, measured now.
+  const calib = await runBenchJson({ label: 'calibration', dir: SELF_DIR }, opts);
+  const cpu = median(trialsFromRunResult(calib).map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
+  if (!Number.isFinite(cpu)) throw new Error('the calibration run has no cpu_us_per_req: does the scenario run a local gateway?');
+  let injectUs = Math.max(1, Math.round(cpu * slowdown));
+  const measured = trialsFromRunResult(calib)[0]?.figures ?? {};
+  const dropped = figures.filter((f) => typeof measured[f] !== 'number');
+  figures = figures.filter((f) => typeof measured[f] === 'number');
+  log(`calibration: ${cpu.toFixed(1)} µs CPU per request → inject ${injectUs} µs (${(slowdown * 100).toFixed(0)}%) into the slowed candidates`);
+  if (dropped.length > 0) log(`not measured by this scenario, left out: ${dropped.join(', ')}`);
+
+  const outcomes: Outcome[] = [];
+  for (let g = 0; g < gates * 2; g++) {
+    // alternate the kinds so that a drift in the machine hits both equally
+    const kind = g % 2 === 0 ? 'unchanged' : 'slowed';
+    const t0 = Date.now();
+    let baseline: TrialRecord[];
+    let candidate: TrialRecord[];
+    try {
+      [baseline, candidate] = await runInterleaved(
+        [{ label: 'base', dir: SELF_DIR }, { label: 'head', dir: SELF_DIR, env: kind === 'slowed' ? { GATEBENCH_INJECT_CPU_US: String(injectUs) } : {} }],
+        trials,
+        opts,
+      );
+    } catch (err) {
+      // one crashed trial must not throw away an hour of gates: count it and go on
+      errored++;
+      log(`gate ${g + 1}/${gates * 2} (${kind}): a trial crashed, gate skipped: ${(err as Error).message}${isGbError(err) ? `\n  ${err.problems.join('\n  ')}` : ''}`);
+      continue;
+    }
+    const ms = Date.now() - t0;
+    outcomes.push({ kind, ms, baseline, candidate });
+    // This VM's CPU per request drifts by ±20% over an hour: a fixed injection calibrated at the
+    // start would slow a later candidate by 8% or 12% instead of the 10% asked. Each unchanged
+    // gate (run just before the next slowed one) recalibrates it from its own 2×trials.
+    if (kind === 'unchanged') {
+      const now = median([...baseline, ...candidate].map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
+      if (Number.isFinite(now)) injectUs = Math.max(1, Math.round(now * slowdown));
+    }
+    const r = runGate(baseline, candidate, { tolerance: tolerances[tolerances.length - 1], figures });
+    log(`gate ${g + 1}/${gates * 2} (${kind}${kind === 'slowed' ? `, +${injectUs} µs` : ''}): ${(ms / 1000).toFixed(0)} s${ms > GATE_BUDGET_MS ? ' — OVER the 3-minute budget' : ''}; ` +
+      r.figures.map((f) => `${f.figure} ${f.ratio.toFixed(3)} [${f.ci_low.toFixed(3)}, ${f.ci_high.toFixed(3)}]`).join(', '));
+    writeFileSync(join(out, `gate-${g + 1}-${kind}.json`), JSON.stringify({ kind, ms, inject_us: kind === 'slowed' ? injectUs : 0, baseline, candidate }, null, 2));
   }
-  const ms = Date.now() - t0;
-  outcomes.push({ kind, ms, baseline, candidate });
-  // This VM's CPU per request drifts by ±20% over an hour: a fixed injection calibrated at the
-  // start would slow a later candidate by 8% or 12% instead of the 10% asked. Each unchanged
-  // gate (run just before the next slowed one) recalibrates it from its own 2×trials.
-  if (kind === 'unchanged') {
-    const now = median([...baseline, ...candidate].map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
-    if (Number.isFinite(now)) injectUs = Math.max(1, Math.round(now * slowdown));
-  }
-  const r = runGate(baseline, candidate, { tolerance: tolerances[tolerances.length - 1], figures });
-  log(`gate ${g + 1}/${gates * 2} (${kind}${kind === 'slowed' ? `, +${injectUs} µs` : ''}): ${(ms / 1000).toFixed(0)} s${ms > GATE_BUDGET_MS ? ' — OVER the 3-minute budget' : ''}; ` +
-    r.figures.map((f) => `${f.figure} ${f.ratio.toFixed(3)} [${f.ci_low.toFixed(3)}, ${f.ci_high.toFixed(3)}]`).join(', '));
-  writeFileSync(join(out, `gate-${g + 1}-${kind}.json`), JSON.stringify({ kind, ms, inject_us: kind === 'slowed' ? injectUs : 0, baseline, candidate }, null, 2));
+  return outcomes;
 }
 
 // Confusion matrices, per tolerance and per figure set, from the same trials.
@@ -115,4 +136,5 @@ if (errored > 0) lines.push(`${errored} gate(s) skipped because a trial crashed 
 const times = outcomes.map((o) => o.ms / 1000);
 lines.push(`gate wall time: median ${median(times).toFixed(0)} s, max ${Math.max(...times).toFixed(0)} s (budget 180 s); raw trials in ${out}`);
 process.stdout.write(lines.join('\n') + '\n');
-writeFileSync(join(out, 'summary.txt'), lines.join('\n') + '\n');
+// a re-judgement does not overwrite what the run itself concluded
+writeFileSync(join(out, args.from ? `summary-rejudged-${tolerances.join('_')}.txt` : 'summary.txt'), lines.join('\n') + '\n');
