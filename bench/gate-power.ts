@@ -4,7 +4,7 @@
 // failed) and power (slowed gates that failed), for a few tolerances, from the same trials.
 //
 //   npm run bench:gate-power -- [--gates 20] [--trials 8] [--duration 5s] [--slowdown 0.1]
-//                               [--tolerances 0.05,0.1] [--scenario FILE] [--out DIR]
+//                               [--tolerances 0.03,0.05,0.1] [--scenario FILE] [--out DIR]
 //   npm run bench:gate-power -- --from DIR [--tolerances 0.03,0.05] [--figures …]
 //     re-judges the gates saved in DIR (gate-*.json) without running anything: the same trials
 //     at other tolerances or figure sets (say so when you report a tolerance chosen that way)
@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
     trials: { type: 'string', default: '8' },
     duration: { type: 'string' },
     slowdown: { type: 'string', default: '0.1' },
-    tolerances: { type: 'string', default: '0.05,0.1' },
+    tolerances: { type: 'string', default: '0.03,0.05,0.1' },
     figures: { type: 'string', default: 'cpu_rel_loadgen,cpu_us_per_req,latency_p50_rel,latency_p99_rel' },
     scenario: { type: 'string' },
     out: { type: 'string' },
