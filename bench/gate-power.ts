@@ -61,6 +61,10 @@ if (args.from) {
   outcomes = await measureGates(out);
 }
 
+const medianCpu = (ts: TrialRecord[]): number => median(ts.map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
+/** µs of work that make a request costing `cpuUs` about `slowdown` dearer */
+const injectionFor = (cpuUs: number): number => Math.max(1, Math.round(cpuUs * slowdown));
+
 async function measureGates(out: string): Promise<Outcome[]> {
   // The shipped CI trial (scenarios/gate.yaml): the power measured here is the power of the gate
   // that .github/workflows/perf.yml runs. --scenario measures another trial design.
@@ -70,9 +74,9 @@ async function measureGates(out: string): Promise<Outcome[]> {
 
   // Calibrate the injection: ~slowdown × this build's CPU per request, measured now.
   const calib = await runBenchJson({ label: 'calibration', dir: SELF_DIR }, opts);
-  const cpu = median(trialsFromRunResult(calib).map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
+  const cpu = medianCpu(trialsFromRunResult(calib));
   if (!Number.isFinite(cpu)) throw new Error('the calibration run has no cpu_us_per_req: does the scenario run a local gateway?');
-  let injectUs = Math.max(1, Math.round(cpu * slowdown));
+  let injectUs = injectionFor(cpu);
   const measured = trialsFromRunResult(calib)[0]?.figures ?? {};
   const dropped = figures.filter((f) => typeof measured[f] !== 'number');
   figures = figures.filter((f) => typeof measured[f] === 'number');
@@ -104,8 +108,8 @@ async function measureGates(out: string): Promise<Outcome[]> {
     // start would slow a later candidate by 8% or 12% instead of the 10% asked. Each unchanged
     // gate (run just before the next slowed one) recalibrates it from its own 2×trials.
     if (kind === 'unchanged') {
-      const now = median([...baseline, ...candidate].map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
-      if (Number.isFinite(now)) injectUs = Math.max(1, Math.round(now * slowdown));
+      const now = medianCpu([...baseline, ...candidate]);
+      if (Number.isFinite(now)) injectUs = injectionFor(now);
     }
     const r = runGate(baseline, candidate, { tolerance: tolerances[tolerances.length - 1], figures });
     log(`gate ${g + 1}/${gates * 2} (${kind}${kind === 'slowed' ? `, +${injectUs} µs` : ''}): ${(ms / 1000).toFixed(0)} s${ms > GATE_BUDGET_MS ? ' — OVER the 3-minute budget' : ''}; ` +

@@ -12,7 +12,7 @@
 //      autocannon at the same rate, connections and body, for the same-run reference.
 // BENCH_SECONDS (default 10) and SEED_SECONDS (default 30) shorten it for a quick look.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,6 @@ import { processTree } from '../lib/proc-stats.js';
 import { validateLoadOptions } from '../loadgen/config.js';
 import { SEED_TEMPLATE } from '../loadgen/seed.js';
 import { compileTemplates, newBodyBuffer, newRequestId, renderBody } from '../loadgen/template.js';
-import { writeFileSync } from 'node:fs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SEED_SECONDS = Number(process.env.SEED_SECONDS ?? 30);

@@ -54,6 +54,29 @@ export class RequestTimes {
   }
 }
 
+/** The error log's entries, bounded in count and bytes (a body is cut to the room left). */
+export class ErrorLog {
+  readonly entries: ErrorEntry[] = [];
+  private bytes = 0;
+  constructor(
+    readonly maxEntries: number,
+    readonly maxBytes: number,
+  ) {}
+
+  wants(): boolean {
+    return this.entries.length < this.maxEntries && this.bytes < this.maxBytes;
+  }
+
+  /** Keeps `e` if there is room (call wants() first to skip building it). */
+  keep(e: ErrorEntry): void {
+    if (!this.wants()) return;
+    const room = this.maxBytes - this.bytes;
+    const body = e.body.length > room ? e.body.slice(0, room) : e.body;
+    this.bytes += body.length + e.name.length + e.kind.length + 32;
+    this.entries.push(body === e.body ? e : { ...e, body });
+  }
+}
+
 export class Recorder {
   measuring = false;
   readonly latency = newHistogram();
@@ -80,11 +103,7 @@ export class Recorder {
   readonly second = newHistogram();
   secRequests = 0;
   secFailures = 0;
-  // error log
-  readonly errors: ErrorEntry[] = [];
-  errorBytes = 0;
-  readonly errorMaxEntries: number;
-  readonly errorMaxBytes: number;
+  readonly errorLog: ErrorLog;
   readonly times: RequestTimes | null;
 
   constructor(opts: { names: string[]; methods: string[]; headers: string[]; open: boolean; errorLog?: { maxEntries: number; maxBytes: number }; requestTimes?: number }) {
@@ -92,8 +111,7 @@ export class Recorder {
     this.headerNames = opts.headers.map((h) => h.toLowerCase());
     this.headers = this.headerNames.map(() => newHistogram());
     this.byName = opts.names.map((_n, i) => ({ latency: newHistogram(), requests: 0, failures: 0, method: opts.methods[i] }));
-    this.errorMaxEntries = opts.errorLog ? opts.errorLog.maxEntries : 0;
-    this.errorMaxBytes = opts.errorLog ? opts.errorLog.maxBytes : 0;
+    this.errorLog = new ErrorLog(opts.errorLog ? opts.errorLog.maxEntries : 0, opts.errorLog ? opts.errorLog.maxBytes : 0);
     this.times = opts.requestTimes ? new RequestTimes(opts.requestTimes) : null;
   }
 
@@ -121,15 +139,11 @@ export class Recorder {
 
   /** Whether the error log still wants a body (so the exchange buffers it at all). */
   wantsErrorBody(): boolean {
-    return this.errors.length < this.errorMaxEntries && this.errorBytes < this.errorMaxBytes;
+    return this.errorLog.wants();
   }
 
   logError(name: string, kind: string, body: string): void {
-    if (!this.wantsErrorBody()) return;
-    const room = this.errorMaxBytes - this.errorBytes;
-    const b = body.length > room ? body.slice(0, room) : body;
-    this.errorBytes += b.length + name.length + kind.length + 32;
-    this.errors.push({ time: new Date().toISOString(), name, kind, body: b });
+    if (this.errorLog.wants()) this.errorLog.keep({ time: new Date().toISOString(), name, kind, body });
   }
 
   resetSecond(): void {

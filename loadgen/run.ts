@@ -106,7 +106,7 @@ class Run extends EventEmitter implements LoadRun {
   }
 
   errorEntries(): readonly ErrorEntry[] {
-    return this.rec.errors;
+    return this.rec.errorLog.entries;
   }
 
   stop(): void {
@@ -181,7 +181,7 @@ class Run extends EventEmitter implements LoadRun {
     this.recordedData = recorded;
     const result = aggregate(recorded);
     if (rec.times && rec.times.overflow > 0) (result.notes ??= []).push(`request-times store full: ${rec.times.overflow} requests not kept`);
-    if (o.errorLog?.path) await writeErrorLog(o.errorLog.path, rec.errors);
+    if (o.errorLog?.path) await writeErrorLog(o.errorLog.path, rec.errorLog.entries);
     this.emit('done', result);
     return result;
   }

@@ -12,7 +12,7 @@ import type { LoadgenSelf, SecondSample } from '../lib/result.js';
 import { aggregate, decode, type LoadResult, type Recorded } from './aggregate.js';
 import type { ResolvedLoadOptions } from './config.js';
 import { attachProgress } from './progress.js';
-import { newHistogram, RequestTimes, writeErrorLog, type ErrorEntry } from './recorder.js';
+import { ErrorLog, newHistogram, RequestTimes, writeErrorLog, type ErrorEntry } from './recorder.js';
 import type { LoadRun, SecondTotals } from './run.js';
 import { SelfMonitor } from './self-monitor.js';
 
@@ -278,12 +278,9 @@ export class WorkerRun extends EventEmitter implements LoadRun {
     if (o.errorLog) {
       // the first entries of the whole run, within the run's bounds
       const all = wires.flatMap((w) => w.errors).sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-      let bytes = 0;
-      for (const e of all) {
-        if (this.errors.length >= o.errorLog.maxEntries || bytes >= o.errorLog.maxBytes) break;
-        bytes += e.body.length + e.name.length + e.kind.length + 32;
-        this.errors.push(e);
-      }
+      const log = new ErrorLog(o.errorLog.maxEntries, o.errorLog.maxBytes);
+      for (let i = 0; i < all.length && log.wants(); i++) log.keep(all[i]);
+      this.errors = log.entries;
     }
   }
 }
