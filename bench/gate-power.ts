@@ -61,9 +61,14 @@ if (args.from) {
   outcomes = await measureGates(out);
 }
 
-const medianCpu = (ts: TrialRecord[]): number => median(ts.map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
+// Function declarations, not consts: the top-level await above calls them before this line runs.
+function medianCpu(ts: TrialRecord[]): number {
+  return median(ts.map((t) => t.figures.cpu_us_per_req).filter((x): x is number => typeof x === 'number'));
+}
 /** µs of work that make a request costing `cpuUs` about `slowdown` dearer */
-const injectionFor = (cpuUs: number): number => Math.max(1, Math.round(cpuUs * slowdown));
+function injectionFor(cpuUs: number): number {
+  return Math.max(1, Math.round(cpuUs * slowdown));
+}
 
 async function measureGates(out: string): Promise<Outcome[]> {
   // The shipped CI trial (scenarios/gate.yaml): the power measured here is the power of the gate
