@@ -5,9 +5,12 @@
 //
 //   npm run bench:gate-power -- [--gates 20] [--trials 8] [--duration 5s] [--slowdown 0.1]
 //                               [--tolerances 0.03,0.05,0.1] [--scenario FILE] [--out DIR]
-//   npm run bench:gate-power -- --from DIR [--tolerances 0.03,0.05] [--figures …]
+//   npm run bench:gate-power -- --from DIR [--tolerances 0.03,0.05] [--figures …] [--pairing …]
 //     re-judges the gates saved in DIR (gate-*.json) without running anything: the same trials
 //     at other tolerances or figure sets (say so when you report a tolerance chosen that way)
+//
+// --pairing paired|unpaired|both (default both): judge the rounds as pairs (what bench gate
+// --base-dir does, GateOptions.paired), as two independent samples (--unpaired), or print both.
 //
 // Each gate = `trials` interleaved runs a side of `bench run` (ABBA order), bounded to about
 // 3 minutes; 8 a side is what .github/workflows/perf.yml runs. The trial is scenarios/gate.yaml
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
     scenario: { type: 'string' },
     out: { type: 'string' },
     from: { type: 'string' },
+    pairing: { type: 'string', default: 'both' },
   },
 });
 const gates = Number(args.gates);
@@ -41,6 +45,9 @@ const trials = Number(args.trials);
 const slowdown = Number(args.slowdown);
 const tolerances = args.tolerances!.split(',').map(Number);
 let figures = args.figures!.split(',');
+const PAIRINGS: Record<string, boolean[]> = { both: [true, false], paired: [true], unpaired: [false] };
+const pairings = PAIRINGS[args.pairing!];
+if (!pairings) throw new Error(`--pairing: expected paired, unpaired or both, found ${JSON.stringify(args.pairing)}`);
 const GATE_BUDGET_MS = 3 * 60_000;
 
 type Outcome = { kind: 'unchanged' | 'slowed'; ms: number; baseline: TrialRecord[]; candidate: TrialRecord[] };
@@ -116,7 +123,7 @@ async function measureGates(out: string): Promise<Outcome[]> {
       const now = medianCpu([...baseline, ...candidate]);
       if (Number.isFinite(now)) injectUs = injectionFor(now);
     }
-    const r = runGate(baseline, candidate, { tolerance: tolerances[tolerances.length - 1], figures });
+    const r = runGate(baseline, candidate, { tolerance: tolerances[tolerances.length - 1], figures, paired: pairings[0] });
     log(`gate ${g + 1}/${gates * 2} (${kind}${kind === 'slowed' ? `, +${injectUs} µs` : ''}): ${(ms / 1000).toFixed(0)} s${ms > GATE_BUDGET_MS ? ' — OVER the 3-minute budget' : ''}; ` +
       r.figures.map((f) => `${f.figure} ${f.ratio.toFixed(3)} [${f.ci_low.toFixed(3)}, ${f.ci_high.toFixed(3)}]`).join(', '));
     writeFileSync(join(out, `gate-${g + 1}-${kind}.json`), JSON.stringify({ kind, ms, inject_us: kind === 'slowed' ? injectUs : 0, baseline, candidate }, null, 2));
@@ -126,21 +133,32 @@ async function measureGates(out: string): Promise<Outcome[]> {
 
 // Confusion matrices, per tolerance and per figure set, from the same trials.
 const lines: string[] = [];
-const judge = (o: Outcome, tolerance: number, figs: string[]): GateReport => runGate(o.baseline, o.candidate, { tolerance, figures: figs });
-for (const tolerance of tolerances) {
+const judge = (o: Outcome, tolerance: number, figs: string[], paired: boolean): GateReport =>
+  runGate(o.baseline, o.candidate, { tolerance, figures: figs, paired });
+for (const paired of pairings) for (const tolerance of tolerances) {
   for (const figs of figures.length > 1 ? [figures, ...figures.map((f) => [f])] : [figures]) {
     const m = { unchanged: { pass: 0, fail: 0 }, slowed: { pass: 0, fail: 0 } };
     const n = { unchanged: outcomes.filter((o) => o.kind === 'unchanged').length, slowed: outcomes.filter((o) => o.kind === 'slowed').length };
-    for (const o of outcomes) m[o.kind][judge(o, tolerance, figs).passed ? 'pass' : 'fail']++;
-    lines.push(`tolerance ${(tolerance * 100).toFixed(0)}%, figures ${figs.join('+')}:`);
+    for (const o of outcomes) m[o.kind][judge(o, tolerance, figs, paired).passed ? 'pass' : 'fail']++;
+    lines.push(`${paired ? 'paired' : 'unpaired'}, tolerance ${(tolerance * 100).toFixed(0)}%, figures ${figs.join('+')}:`);
     lines.push(`                  gate passed   gate failed`);
     lines.push(`  unchanged       ${String(m.unchanged.pass).padStart(11)}   ${String(m.unchanged.fail).padStart(11)}   false alarms ${m.unchanged.fail}/${n.unchanged}`);
     lines.push(`  slowed ${String(Math.round(slowdown * 100)).padStart(2)}%      ${String(m.slowed.pass).padStart(11)}   ${String(m.slowed.fail).padStart(11)}   power ${m.slowed.fail}/${n.slowed}`);
   }
 }
-const ratios = (kind: Outcome['kind'], f: string) =>
-  median(outcomes.filter((o) => o.kind === kind).map((o) => runGate(o.baseline, o.candidate, { figures: [f] }).figures[0]?.ratio ?? NaN));
-for (const f of figures) lines.push(`median ratio ${f}: unchanged ${ratios('unchanged', f).toFixed(3)}, slowed ${ratios('slowed', f).toFixed(3)}`);
+const ratios = (kind: Outcome['kind'], f: string, paired: boolean) =>
+  median(outcomes.filter((o) => o.kind === kind).map((o) => runGate(o.baseline, o.candidate, { figures: [f], paired }).figures[0]?.ratio ?? NaN));
+const halfWidth = (kind: Outcome['kind'], f: string, paired: boolean) =>
+  median(outcomes.filter((o) => o.kind === kind).map((o) => {
+    const r = runGate(o.baseline, o.candidate, { figures: [f], paired }).figures[0];
+    return r ? (r.ci_high - r.ci_low) / 2 : NaN;
+  }));
+for (const paired of pairings) {
+  for (const f of figures) {
+    lines.push(`${paired ? 'paired' : 'unpaired'} ${f}: median ratio unchanged ${ratios('unchanged', f, paired).toFixed(3)}, slowed ${ratios('slowed', f, paired).toFixed(3)}; ` +
+      `median CI half-width unchanged ${halfWidth('unchanged', f, paired).toFixed(3)}, slowed ${halfWidth('slowed', f, paired).toFixed(3)}`);
+  }
+}
 if (errored > 0) lines.push(`${errored} gate(s) skipped because a trial crashed (see above)`);
 const times = outcomes.map((o) => o.ms / 1000);
 lines.push(`gate wall time: median ${median(times).toFixed(0)} s, max ${Math.max(...times).toFixed(0)} s (budget 180 s); raw trials in ${out}`);

@@ -87,11 +87,14 @@ describe('bench gate --scenario --base-dir (interleaved, through the CLI)', () =
   it('same code → exit 0; 30% more CPU → exit 99', async () => {
     const ok = await bench(['gate', '--scenario', scenario, '--base-dir', base, '--head-dir', same, '--trials', '4', '--figures', 'cpu_us_per_req']);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /cpu_us_per_req \(n=4\/4\)/);
+    assert.match(ok.stdout, /cpu_us_per_req \(4 rounds\)/, 'interleaved rounds are judged as pairs');
     assert.match(ok.stderr, /trial 8\/8: base #4/);
     const bad = await bench(['gate', '--scenario', scenario, '--base-dir', base, '--head-dir', slow, '--trials', '4', '--figures', 'cpu_us_per_req']);
     assert.equal(bad.code, 99, bad.stderr);
     assert.match(bad.stderr, /performance gate failed: cpu_us_per_req \+3\d(\.\d)?%/);
+    const unpaired = await bench(['gate', '--scenario', scenario, '--base-dir', base, '--head-dir', slow, '--trials', '4', '--figures', 'cpu_us_per_req', '--unpaired']);
+    assert.equal(unpaired.code, 99, unpaired.stderr);
+    assert.match(unpaired.stdout, /cpu_us_per_req \(n=4\/4\)/, '--unpaired judges the two sides as independent samples');
   });
 
   it('a broken base build fails the gate run with exit 1, not a verdict', async () => {

@@ -121,6 +121,42 @@ describe('runGate on fixtures', () => {
   });
 });
 
+describe('runGate on interleaved rounds (paired)', () => {
+  // Round i's two trials share the machine's speed, which swings ±25% between rounds; the
+  // head is 6% dearer. Unpaired the swing hides 6% behind a 3% tolerance; paired it does not.
+  const speeds = [1, 1.25, 0.8, 1.1, 0.9, 1.2, 0.75, 1.05];
+  const round = (label: string, x: number | null): TrialRecord => ({ label, figures: { cpu_us_per_req: x } });
+  const base = speeds.map((s, i) => round(`base-${i + 1}`, 100 * s * (i % 2 ? 1.005 : 0.995)));
+  const head = speeds.map((s, i) => round(`head-${i + 1}`, 106 * s * (i % 3 ? 1.004 : 0.997)));
+
+  it('pairs round i with round i, and catches what the unpaired interval cannot', () => {
+    const paired = runGate(base, head, { tolerance: 0.03, paired: true, seed: 1 });
+    const unpaired = runGate(base, head, { tolerance: 0.03, seed: 1 });
+    assert.equal(paired.paired, true);
+    assert.equal(paired.figures[0].paired, true);
+    assert.equal(paired.figures[0].verdict, 'regression', JSON.stringify(paired.figures[0]));
+    assert.ok(paired.figures[0].ci_low > 1.03 && paired.figures[0].ci_high < 1.09, JSON.stringify(paired.figures[0]));
+    assert.equal(unpaired.paired, false);
+    assert.equal(unpaired.figures[0].paired, false);
+    assert.equal(unpaired.figures[0].verdict, 'no significant change');
+    assert.match(renderGateTable(paired), /cpu_us_per_req \(8 rounds\)/);
+    assert.match(renderGateMarkdown(paired), /bootstrap over interleaved rounds/);
+    assert.match(renderGateMarkdown(unpaired), /bootstrap over trials;/);
+  });
+
+  it('a round one side could not measure drops out as a pair; unequal sides fall back to unpaired, saying so', () => {
+    const holed = head.map((t, i) => (i === 2 ? round(t.label!, null) : t));
+    const r = runGate(base, holed, { tolerance: 0.03, paired: true, seed: 1 });
+    assert.equal(r.figures[0].n_baseline, 7);
+    assert.equal(r.figures[0].n_candidate, 7);
+    assert.equal(r.figures[0].paired, true);
+    const uneven = runGate(base, head.slice(0, 7), { tolerance: 0.03, paired: true, seed: 1 });
+    assert.equal(uneven.figures[0].paired, false);
+    assert.equal(uneven.figures[0].note, 'not paired: 8 vs 7 trials');
+    assert.equal(uneven.figures[0].n_baseline, 8);
+  });
+});
+
 describe('gate output', () => {
   const failed = runGate(trialsOf('baseline.json'), trialsOf('candidate-slow.json'), { seed: 1 });
   const passed = runGate(trialsOf('baseline.json'), trialsOf('candidate-same.json'), { seed: 1 });

@@ -15,6 +15,7 @@ export function registerGate(program: Command): void {
     .option('--tolerance <t>', 'fail only when surely worse than this (default 10%)')
     .option('--figures <list>', 'figures to judge, comma-separated (default cpu_rel_loadgen,cpu_us_per_req,latency_p50_rel,latency_p99_rel)')
     .option('--statistic <s>', 'hl (Hodges-Lehmann, default), median or mean of each side\'s trials')
+    .option('--unpaired', 'with --base-dir: judge the interleaved trials as two independent samples, not as paired rounds')
     .option('--confidence <c>', 'confidence level of the interval (default 95%)')
     .option('--seed <n>', 'bootstrap seed (the verdict is reproducible for a given seed)')
     .option('--markdown <file>', 'write the Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when set)')

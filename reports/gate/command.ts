@@ -27,6 +27,7 @@ export interface GateCommandOptions {
   junit?: string;
   saveTrials?: string;
   json?: boolean;
+  unpaired?: boolean;
 }
 
 const log = (line: string): void => {
@@ -55,7 +56,7 @@ function trialsFile(scenario: string, trials: TrialRecord[], schema: TrialsFile[
 }
 
 /** Gets both sides' trials from files or by running them (see docs/gate.md for the modes). */
-async function gatherTrials(candidates: string[], o: GateCommandOptions): Promise<{ scenario: string; baseline: TrialRecord[]; candidate: TrialRecord[] }> {
+async function gatherTrials(candidates: string[], o: GateCommandOptions): Promise<{ scenario: string; baseline: TrialRecord[]; candidate: TrialRecord[]; paired?: boolean }> {
   if (o.scenario === undefined) {
     if (o.baseDir !== undefined) throw ERR_INVALID_ARG(['--base-dir', 'needs --scenario (the scenario both builds run)']);
     if (candidates.length === 0) throw ERR_INVALID_ARG(['arguments', 'give candidate result files, or --scenario to run trials now']);
@@ -71,7 +72,8 @@ async function gatherTrials(candidates: string[], o: GateCommandOptions): Promis
     if (o.baseline !== undefined) throw ERR_INVALID_ARG(['--baseline', 'with --base-dir the baseline is measured now; drop one of them']);
     log(`${rounds} interleaved trials a side: base ${resolve(o.baseDir)} vs head ${head.dir}`);
     const [baseline, candidate] = await runInterleaved([{ label: 'base', dir: resolve(o.baseDir) }, head], rounds, opts);
-    return { scenario: o.scenario, baseline, candidate };
+    // round i of each side ran back to back: the gate pairs them (GateOptions.paired)
+    return { scenario: o.scenario, baseline, candidate, paired: true };
   }
   if (o.baseline === undefined) throw ERR_INVALID_ARG(['--baseline', 'required with --scenario unless --base-dir gives a base build to run']);
   const baseline = loadTrials([o.baseline]).trials;
@@ -90,13 +92,14 @@ export async function gateCommand(candidates: string[], o: GateCommandOptions): 
   }
   const figures = o.figures?.split(',').map((s) => s.trim()).filter(Boolean);
   const seed = o.seed === undefined ? undefined : positiveInt('--seed', o.seed, 1);
-  const { scenario, baseline, candidate } = await gatherTrials(candidates, o);
+  if (o.unpaired && o.baseDir === undefined) throw ERR_INVALID_ARG(['--unpaired', 'only means something with --base-dir (interleaved trials); other trials are never paired']);
+  const { scenario, baseline, candidate, paired } = await gatherTrials(candidates, o);
   if (o.saveTrials !== undefined) {
     mkdirSync(o.saveTrials, { recursive: true });
     writeFileSync(join(o.saveTrials, 'baseline.trials.json'), JSON.stringify(trialsFile(scenario, baseline, TRIALS_SCHEMA), null, 2) + '\n');
     writeFileSync(join(o.saveTrials, 'candidate.trials.json'), JSON.stringify(trialsFile(scenario, candidate, TRIALS_SCHEMA), null, 2) + '\n');
   }
-  const report = runGate(baseline, candidate, { tolerance, figures, seed, confidence, statistic: o.statistic as Statistic | undefined });
+  const report = runGate(baseline, candidate, { tolerance, figures, seed, confidence, statistic: o.statistic as Statistic | undefined, paired: paired === true && !o.unpaired });
   const table = renderGateTable(report);
   if (o.json) {
     process.stderr.write(table);

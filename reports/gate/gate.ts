@@ -3,7 +3,7 @@
 // decide. Pure: trials in, a report out; reading files and exit codes live in command.ts.
 import { ERR_INVALID_ARG } from '../../lib/errors.js';
 import type { TrialRecord } from './records.js';
-import { bootstrapRatioCI, decide, mannWhitneyU, statisticFn, type Direction, type Statistic, type Verdict } from './stats.js';
+import { bootstrapPairedRatioCI, bootstrapRatioCI, decide, mannWhitneyU, statisticFn, type Direction, type Statistic, type Verdict } from './stats.js';
 
 /**
  * What the gate compares when --figures is not given (those both sides measured).
@@ -23,6 +23,12 @@ export interface GateOptions {
   confidence?: number;
   resamples?: number;
   seed?: number;
+  /**
+   * The trials are rounds of an interleaved run (runInterleaved): baseline[i] and candidate[i]
+   * ran back to back. Then each figure's interval is the paired one (bootstrapPairedRatioCI),
+   * which cancels the machine's drift between rounds. Off for a committed baseline.
+   */
+  paired?: boolean;
 }
 
 export interface FigureResult {
@@ -37,6 +43,8 @@ export interface FigureResult {
   ci_low: number;
   ci_high: number;
   p_value: number;
+  /** the interval is over rounds (paired), not over each side's trials independently */
+  paired: boolean;
   verdict: Verdict | 'insufficient data';
   note?: string;
 }
@@ -46,6 +54,8 @@ export interface GateReport {
   tolerance: number;
   confidence: number;
   statistic: Statistic;
+  /** whether paired intervals were asked for (GateOptions.paired); each figure says if it got one */
+  paired: boolean;
   figures: FigureResult[];
 }
 
@@ -63,6 +73,25 @@ function values(trials: TrialRecord[], figure: string): number[] {
     if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
   }
   return out;
+}
+
+/**
+ * Round i of both sides, where both measured the figure: the pairs of a paired interval.
+ * null when the sides have different numbers of trials (no rounds to pair).
+ */
+function pairs(baseline: TrialRecord[], candidate: TrialRecord[], figure: string): [number[], number[]] | null {
+  if (baseline.length !== candidate.length) return null;
+  const b: number[] = [];
+  const c: number[] = [];
+  for (let i = 0; i < baseline.length; i++) {
+    const x = baseline[i].figures[figure];
+    const y = candidate[i].figures[figure];
+    if (typeof x === 'number' && Number.isFinite(x) && x > 0 && typeof y === 'number' && Number.isFinite(y) && y > 0) {
+      b.push(x);
+      c.push(y);
+    }
+  }
+  return [b, c];
 }
 
 /** The figures to judge: requested ones (errors if a side never measured one) or the defaults present. */
@@ -96,20 +125,22 @@ export function runGate(baseline: TrialRecord[], candidate: TrialRecord[], opts:
   const stat = statisticFn(statistic);
   const figures: FigureResult[] = [];
   for (const figure of selectFigures(baseline, candidate, opts.figures)) {
-    const b = values(baseline, figure);
-    const c = values(candidate, figure);
+    const paired = opts.paired === true ? pairs(baseline, candidate, figure) : null;
+    const [b, c] = paired ?? [values(baseline, figure), values(candidate, figure)];
     const direction = directionOf(baseName(figure));
-    const row = { figure, direction, n_baseline: b.length, n_candidate: c.length, baseline: stat(b), candidate: stat(c) };
+    const row = { figure, direction, n_baseline: b.length, n_candidate: c.length, baseline: stat(b), candidate: stat(c), paired: paired !== null };
+    const pairNote = opts.paired === true && paired === null ? { note: `not paired: ${baseline.length} vs ${candidate.length} trials` } : {};
     if (b.length < MIN_TRIALS || c.length < MIN_TRIALS) {
       figures.push({ ...row, ratio: row.candidate / row.baseline, ci_low: NaN, ci_high: NaN, p_value: NaN,
         verdict: 'insufficient data', note: `needs at least ${MIN_TRIALS} trials a side` });
       continue;
     }
-    const ci = bootstrapRatioCI(b, c, { statistic, confidence, resamples: opts.resamples, seed: opts.seed });
+    const ciOpts = { statistic, confidence, resamples: opts.resamples, seed: opts.seed };
+    const ci = paired ? bootstrapPairedRatioCI(b, c, ciOpts) : bootstrapRatioCI(b, c, ciOpts);
     const mw = mannWhitneyU(c, b);
-    figures.push({ ...row, ratio: ci.ratio, ci_low: ci.low, ci_high: ci.high, p_value: mw.p, verdict: decide(ci, tolerance, direction) });
+    figures.push({ ...row, ...pairNote, ratio: ci.ratio, ci_low: ci.low, ci_high: ci.high, p_value: mw.p, verdict: decide(ci, tolerance, direction) });
   }
-  return { passed: figures.every((f) => f.verdict !== 'regression'), tolerance, confidence, statistic, figures };
+  return { passed: figures.every((f) => f.verdict !== 'regression'), tolerance, confidence, statistic, paired: opts.paired === true, figures };
 }
 
 /** `10%`, `0.1`, `10` (taken as percent when > 1) → 0.1. */

@@ -14,6 +14,8 @@ function num(x: number): string {
 const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(3)}×` : '–');
 const ci = (f: FigureResult): string => (Number.isFinite(f.ci_low) ? `${f.ci_low.toFixed(3)} – ${f.ci_high.toFixed(3)}` : '–');
 const pval = (p: number): string => (!Number.isFinite(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
+/** `n=8/8`, or `8 rounds` when the interval is over paired rounds */
+const count = (f: FigureResult): string => (f.paired ? `${f.n_baseline} rounds` : `n=${f.n_baseline}/${f.n_candidate}`);
 const pct = (x: number): string => `${+(x * 100).toFixed(1)}%`;
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${pct(x)}`;
 
@@ -45,7 +47,7 @@ export function renderGateTable(r: GateReport): string {
     style: { head: [], border: [] },
   });
   for (const f of r.figures) {
-    t.push([`${f.figure} (n=${f.n_baseline}/${f.n_candidate})`, num(f.baseline), num(f.candidate), ratio(f.ratio), ci(f), pval(f.p_value), verdictText(f)]);
+    t.push([`${f.figure} (${count(f)})`, num(f.baseline), num(f.candidate), ratio(f.ratio), ci(f), pval(f.p_value), verdictText(f)]);
   }
   return `${t.toString()}\n${summaryLine(r)}\n`;
 }
@@ -61,10 +63,10 @@ export function renderGateMarkdown(r: GateReport, title = 'gatebench performance
     `| figure | baseline ${statLabel(r)} | candidate ${statLabel(r)} | ratio | ${Math.round(r.confidence * 100)}% CI | p-value | verdict |`,
     '|---|---:|---:|---:|---:|---:|---|',
     ...r.figures.map((f) =>
-      `| \`${mdCell(f.figure)}\` (n=${f.n_baseline}/${f.n_candidate}) | ${num(f.baseline)} | ${num(f.candidate)} | ${ratio(f.ratio)} | ${ci(f)} | ${pval(f.p_value)} | ${mdCell(verdictText(f))} |`),
+      `| \`${mdCell(f.figure)}\` (${count(f)}) | ${num(f.baseline)} | ${num(f.candidate)} | ${ratio(f.ratio)} | ${ci(f)} | ${pval(f.p_value)} | ${mdCell(verdictText(f))} |`),
     '',
     `<sub>Ratio = candidate / baseline of the trials' ${r.statistic === 'hl' ? 'Hodges–Lehmann estimate (median of pairwise means)' : r.statistic}; ` +
-      `${Math.round(r.confidence * 100)}% CI by bootstrap over trials; p-value by Mann-Whitney U; ` +
+      `${Math.round(r.confidence * 100)}% CI by bootstrap over ${r.paired ? 'interleaved rounds, each round\'s candidate/baseline ratio (paired: cancels the runner\'s drift between rounds)' : 'trials'}; p-value by Mann-Whitney U (of the trials, unpaired); ` +
       `a figure fails only when the whole interval is more than ${pct(r.tolerance)} worse. ` +
       'CPU µs per request and latency relative to the same run\'s direct calibration cancel the runner\'s speed.</sub>',
     '',

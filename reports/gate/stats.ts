@@ -194,6 +194,40 @@ export function bootstrapRatioCI(
   return { ratio, low: quantile(sorted, alpha), high: quantile(sorted, 1 - alpha), confidence, resamples };
 }
 
+/**
+ * The paired interval, for trials run in interleaved rounds (A B, B A …): round i's baseline
+ * and candidate ran seconds apart on the machine in the same state, so the ratio of the two
+ * cancels what drifts between rounds (the VM's speed, the host's load) — the noise that an
+ * unpaired interval has to carry twice. Per round d_i = ln(candidate_i / baseline_i); the
+ * ratio is exp(stat(d)) and the interval a percentile bootstrap over rounds (resampled whole,
+ * with replacement). Rounds are taken by index and must be as many on both sides.
+ */
+export function bootstrapPairedRatioCI(
+  baseline: readonly number[],
+  candidate: readonly number[],
+  opts: { statistic?: Statistic; resamples?: number; confidence?: number; seed?: number } = {},
+): RatioCI {
+  const resamples = opts.resamples ?? 10_000;
+  const confidence = opts.confidence ?? 0.95;
+  if (baseline.length !== candidate.length) throw new RangeError(`paired trials need as many rounds a side (${baseline.length} vs ${candidate.length})`);
+  const n = baseline.length;
+  if (n === 0) return { ratio: NaN, low: NaN, high: NaN, confidence, resamples };
+  const rand = mulberry32(opts.seed ?? 0x9e3779b9);
+  const stat = statisticFn(opts.statistic ?? 'hl');
+  const d = new Array<number>(n);
+  for (let i = 0; i < n; i++) d[i] = Math.log(candidate[i] / baseline[i]);
+  const ratios = new Float64Array(resamples);
+  const ds = new Array<number>(n);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < n; i++) ds[i] = d[Math.floor(rand() * n)];
+    ratios[r] = Math.exp(stat(ds));
+  }
+  ratios.sort();
+  const sorted = Array.from(ratios);
+  const alpha = (1 - confidence) / 2;
+  return { ratio: Math.exp(stat(d)), low: quantile(sorted, alpha), high: quantile(sorted, 1 - alpha), confidence, resamples };
+}
+
 export type Verdict = 'regression' | 'improvement' | 'no significant change';
 export type Direction = 'lower' | 'higher';
 
