@@ -52,6 +52,14 @@ export function renderGateTable(r: GateReport): string {
   return `${t.toString()}\n${summaryLine(r)}\n`;
 }
 
+/** What the ratio column is, for the footnote: a quotient of estimates, or (paired) one estimate of the rounds' quotients. */
+function ratioText(r: GateReport): string {
+  const est = r.statistic === 'hl' ? 'Hodges–Lehmann estimate (median of pairwise means)' : r.statistic;
+  return r.paired
+    ? `Ratio = exp of the ${est} of the rounds' ln(candidate / baseline); the HL columns are each side's own estimate`
+    : `Ratio = candidate / baseline of the trials' ${est}`;
+}
+
 const mdCell = (s: string): string => s.replace(/\|/g, '\\|');
 
 export function renderGateMarkdown(r: GateReport, title = 'gatebench performance gate'): string {
@@ -65,7 +73,7 @@ export function renderGateMarkdown(r: GateReport, title = 'gatebench performance
     ...r.figures.map((f) =>
       `| \`${mdCell(f.figure)}\` (${count(f)}) | ${num(f.baseline)} | ${num(f.candidate)} | ${ratio(f.ratio)} | ${ci(f)} | ${pval(f.p_value)} | ${mdCell(verdictText(f))} |`),
     '',
-    `<sub>Ratio = candidate / baseline of the trials' ${r.statistic === 'hl' ? 'Hodges–Lehmann estimate (median of pairwise means)' : r.statistic}; ` +
+    `<sub>${ratioText(r)}; ` +
       `${Math.round(r.confidence * 100)}% CI by bootstrap over ${r.paired ? 'interleaved rounds, each round\'s candidate/baseline ratio (paired: cancels the runner\'s drift between rounds)' : 'trials'}; p-value by Mann-Whitney U (of the trials, unpaired); ` +
       `a figure fails only when the whole interval is more than ${pct(r.tolerance)} worse. ` +
       'CPU µs per request and latency relative to the same run\'s direct calibration cancel the runner\'s speed.</sub>',
