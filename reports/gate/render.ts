@@ -56,7 +56,7 @@ export function renderGateTable(r: GateReport): string {
 function ratioText(r: GateReport): string {
   const est = r.statistic === 'hl' ? 'Hodges–Lehmann estimate (median of pairwise means)' : r.statistic;
   return r.paired
-    ? `Ratio = exp of the ${est} of the rounds' ln(candidate / baseline); the HL columns are each side's own estimate`
+    ? `Ratio = exp of the ${est} of the rounds' ln(candidate / baseline); the ${statLabel(r)} columns are each side's own estimate`
     : `Ratio = candidate / baseline of the trials' ${est}`;
 }
 
