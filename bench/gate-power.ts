@@ -146,17 +146,19 @@ for (const paired of pairings) for (const tolerance of tolerances) {
     lines.push(`  slowed ${String(Math.round(slowdown * 100)).padStart(2)}%      ${String(m.slowed.pass).padStart(11)}   ${String(m.slowed.fail).padStart(11)}   power ${m.slowed.fail}/${n.slowed}`);
   }
 }
-const ratios = (kind: Outcome['kind'], f: string, paired: boolean) =>
-  median(outcomes.filter((o) => o.kind === kind).map((o) => runGate(o.baseline, o.candidate, { figures: [f], paired }).figures[0]?.ratio ?? NaN));
-const halfWidth = (kind: Outcome['kind'], f: string, paired: boolean) =>
-  median(outcomes.filter((o) => o.kind === kind).map((o) => {
-    const r = runGate(o.baseline, o.candidate, { figures: [f], paired }).figures[0];
-    return r ? (r.ci_high - r.ci_low) / 2 : NaN;
-  }));
+/** Median ratio and median CI half-width of one figure over the gates of one kind (one runGate per gate). */
+function medians(kind: Outcome['kind'], f: string, paired: boolean): { ratio: string; halfWidth: string } {
+  const rs = outcomes.filter((o) => o.kind === kind).map((o) => runGate(o.baseline, o.candidate, { figures: [f], paired }).figures[0]);
+  return {
+    ratio: median(rs.map((r) => r?.ratio ?? NaN)).toFixed(3),
+    halfWidth: median(rs.map((r) => (r ? (r.ci_high - r.ci_low) / 2 : NaN))).toFixed(3),
+  };
+}
 for (const paired of pairings) {
   for (const f of figures) {
-    lines.push(`${paired ? 'paired' : 'unpaired'} ${f}: median ratio unchanged ${ratios('unchanged', f, paired).toFixed(3)}, slowed ${ratios('slowed', f, paired).toFixed(3)}; ` +
-      `median CI half-width unchanged ${halfWidth('unchanged', f, paired).toFixed(3)}, slowed ${halfWidth('slowed', f, paired).toFixed(3)}`);
+    const u = medians('unchanged', f, paired);
+    const s = medians('slowed', f, paired);
+    lines.push(`${paired ? 'paired' : 'unpaired'} ${f}: median ratio unchanged ${u.ratio}, slowed ${s.ratio}; median CI half-width unchanged ${u.halfWidth}, slowed ${s.halfWidth}`);
   }
 }
 if (errored > 0) lines.push(`${errored} gate(s) skipped because a trial crashed (see above)`);

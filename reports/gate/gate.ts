@@ -66,11 +66,13 @@ function directionOf(figure: string): Direction {
 
 const baseName = (f: string): string => f.replace(/\[.*\]$/, '');
 
+const measured = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+
 function values(trials: TrialRecord[], figure: string): number[] {
   const out: number[] = [];
   for (const t of trials) {
     const v = t.figures[figure];
-    if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
+    if (measured(v)) out.push(v);
   }
   return out;
 }
@@ -86,7 +88,8 @@ function pairs(baseline: TrialRecord[], candidate: TrialRecord[], figure: string
   for (let i = 0; i < baseline.length; i++) {
     const x = baseline[i].figures[figure];
     const y = candidate[i].figures[figure];
-    if (typeof x === 'number' && Number.isFinite(x) && x > 0 && typeof y === 'number' && Number.isFinite(y) && y > 0) {
+    // > 0 as well: a round's ratio (its log, in the paired interval) needs both sides positive
+    if (measured(x) && x > 0 && measured(y) && y > 0) {
       b.push(x);
       c.push(y);
     }

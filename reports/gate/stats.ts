@@ -164,6 +164,21 @@ export interface RatioCI {
   resamples: number;
 }
 
+export interface BootstrapOptions {
+  statistic?: Statistic;
+  resamples?: number;
+  confidence?: number;
+  seed?: number;
+}
+
+/** The percentile interval of bootstrap replicates (sorted in place). */
+function percentileInterval(replicates: Float64Array, confidence: number): { low: number; high: number } {
+  replicates.sort();
+  const sorted = Array.from(replicates);
+  const alpha = (1 - confidence) / 2;
+  return { low: quantile(sorted, alpha), high: quantile(sorted, 1 - alpha) };
+}
+
 /**
  * Percentile-bootstrap CI of stat(candidate) / stat(baseline), resampling trials (with
  * replacement) independently on each side. Seeded: same inputs, same interval.
@@ -171,7 +186,7 @@ export interface RatioCI {
 export function bootstrapRatioCI(
   baseline: readonly number[],
   candidate: readonly number[],
-  opts: { statistic?: Statistic; resamples?: number; confidence?: number; seed?: number } = {},
+  opts: BootstrapOptions = {},
 ): RatioCI {
   const statistic = opts.statistic ?? 'hl';
   const resamples = opts.resamples ?? 10_000;
@@ -188,10 +203,7 @@ export function bootstrapRatioCI(
     for (let i = 0; i < cs.length; i++) cs[i] = candidate[Math.floor(rand() * candidate.length)];
     ratios[r] = stat(cs) / stat(bs);
   }
-  ratios.sort();
-  const sorted = Array.from(ratios);
-  const alpha = (1 - confidence) / 2;
-  return { ratio, low: quantile(sorted, alpha), high: quantile(sorted, 1 - alpha), confidence, resamples };
+  return { ratio, ...percentileInterval(ratios, confidence), confidence, resamples };
 }
 
 /**
@@ -205,7 +217,7 @@ export function bootstrapRatioCI(
 export function bootstrapPairedRatioCI(
   baseline: readonly number[],
   candidate: readonly number[],
-  opts: { statistic?: Statistic; resamples?: number; confidence?: number; seed?: number } = {},
+  opts: BootstrapOptions = {},
 ): RatioCI {
   const resamples = opts.resamples ?? 10_000;
   const confidence = opts.confidence ?? 0.95;
@@ -222,10 +234,7 @@ export function bootstrapPairedRatioCI(
     for (let i = 0; i < n; i++) ds[i] = d[Math.floor(rand() * n)];
     ratios[r] = Math.exp(stat(ds));
   }
-  ratios.sort();
-  const sorted = Array.from(ratios);
-  const alpha = (1 - confidence) / 2;
-  return { ratio: Math.exp(stat(d)), low: quantile(sorted, alpha), high: quantile(sorted, 1 - alpha), confidence, resamples };
+  return { ratio: Math.exp(stat(d)), ...percentileInterval(ratios, confidence), confidence, resamples };
 }
 
 export type Verdict = 'regression' | 'improvement' | 'no significant change';
