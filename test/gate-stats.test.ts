@@ -11,6 +11,7 @@ import {
   mulberry32,
   normalSf,
   quantile,
+  wilcoxonSignedRank,
 } from '../reports/gate/stats.js';
 
 const close = (actual: number, expected: number, tol: number, what: string) =>
@@ -91,6 +92,53 @@ describe('Mann-Whitney U (two-sided), against scipy.stats.mannwhitneyu', () => {
 
   it('identical samples give p = 1', () => {
     assert.equal(mannWhitneyU([5, 5, 5], [5, 5, 5]).p, 1);
+  });
+});
+
+describe('Wilcoxon signed-rank (two-sided), against scipy.stats.wilcoxon', () => {
+  it('exact distribution without ties: W = 1, p = 0.015625 (n = 8); W = 5, p = 0.0390625 (n = 9)', () => {
+    const r = wilcoxonSignedRank([0.05, 0.08, -0.02, 0.11, 0.07, 0.03, 0.09, 0.12]);
+    assert.deepEqual([r.w, r.n, r.method], [1, 8, 'exact']);
+    close(r.p, 0.015625, 1e-12, 'p');
+    const s = wilcoxonSignedRank([0.952, -0.147, 1.022, 0.43, 0.62, 0.59, 0.49, -0.08, 0.01]);
+    assert.equal(s.w, 5);
+    close(s.p, 0.0390625, 1e-12, 'p');
+    close(wilcoxonSignedRank([1, 2, 3, 4, 5, 6, 7, 8]).p, 2 / 256, 1e-15, 'all eight rounds one way: 2 of 256 sign patterns are as extreme');
+  });
+
+  it('exact p equals counting all 2^n sign patterns', () => {
+    const d = [0.3, -0.1, 0.7, 0.2, -0.5, 0.9, 0.4, 0.6, -0.8, 1.0];
+    const r = wilcoxonSignedRank(d);
+    const ranks = d.map((x) => [...d].map(Math.abs).sort((a, b) => a - b).indexOf(Math.abs(x)) + 1);
+    let asExtreme = 0;
+    for (let mask = 0; mask < 1 << d.length; mask++) {
+      let plus = 0;
+      for (let i = 0; i < d.length; i++) if (mask & (1 << i)) plus += ranks[i];
+      if (Math.min(plus, 55 - plus) <= r.w) asExtreme++;
+    }
+    close(r.p, asExtreme / 1024, 1e-15, 'p');
+  });
+
+  it('drops zeros; n = 30 still exact; ties or n > 50 → normal approximation', () => {
+    const z = wilcoxonSignedRank([0, 0, 1, 2, 3, -4, 5, 6, 7, 8, 9]);
+    assert.deepEqual([z.w, z.n, z.method], [4, 9, 'exact']);
+    close(z.p, 0.02734375, 1e-12, 'zeros dropped');
+    const x = [0.0373, 0.0611, 0.0365, -0.0452, 0.0653, 0.0423, -0.0068, 0.0491, 0.0382, 0.0347, 0.0214, 0.0473, -0.0168, 0.0119, -0.0041,
+      0.0499, 0.022, 0.0054, -0.0191, 0.0071, 0.0204, 0.0062, 0.0847, 0.0703, -0.1156, -0.0745, 0.0113, -0.0011, 0.0307, 0.0309];
+    const e = wilcoxonSignedRank(x);
+    assert.deepEqual([e.w, e.method], [106, 'exact']);
+    close(e.p, 0.008142979815602303, 1e-12, 'n = 30 exact');
+    const big = wilcoxonSignedRank([...x, ...Array.from({ length: 25 }, (_, i) => 0.5 + i / 100)]);
+    assert.equal(big.method, 'normal');
+    close(big.p, 2.6463522375098404e-8, 1e-12, 'n = 55 normal');
+    const t = wilcoxonSignedRank([1, 2, 2, 3, -1, 4, 5, -5, 6, 7, 7, 8]);
+    assert.deepEqual([t.w, t.method], [9, 'normal']);
+    close(t.p, 0.018422125454099002, 1e-8, 'tie-corrected (erfc to 1.2e-7 relative)');
+  });
+
+  it('all rounds equal → p = 1; no rounds → NaN', () => {
+    assert.equal(wilcoxonSignedRank([0, 0, 0]).p, 1);
+    assert.ok(Number.isNaN(wilcoxonSignedRank([]).p));
   });
 });
 

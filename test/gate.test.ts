@@ -144,6 +144,21 @@ describe('runGate on interleaved rounds (paired)', () => {
     assert.match(renderGateMarkdown(unpaired), /bootstrap over trials;/);
   });
 
+  it('a paired figure\'s p-value is the Wilcoxon signed-rank test of its rounds, an unpaired one\'s Mann-Whitney', () => {
+    const paired = runGate(base, head, { tolerance: 0.03, paired: true, seed: 1 });
+    const unpaired = runGate(base, head, { tolerance: 0.03, seed: 1 });
+    // all 8 rounds went the same way (W = 0); their ratios tie in groups, so the tie-corrected
+    // normal approximation: scipy.stats.wilcoxon(ln(head / base)) gives p = 0.011412036386
+    assert.equal(paired.figures[0].test, 'wilcoxon');
+    assert.ok(Math.abs(paired.figures[0].p_value - 0.011412036386) < 1e-8, String(paired.figures[0].p_value));
+    // unpaired, the ±25% swing between rounds drowns the 6%: the samples overlap
+    assert.equal(unpaired.figures[0].test, 'mann-whitney');
+    assert.ok(unpaired.figures[0].p_value > 0.3, String(unpaired.figures[0].p_value));
+    assert.match(renderGateMarkdown(paired), /p-value by Wilcoxon signed-rank \(of the rounds' ratios\)/);
+    assert.match(renderGateMarkdown(unpaired), /p-value by Mann-Whitney U \(of the trials\)/);
+    assert.match(renderGateJUnit(paired), /p 0\.011 \(Wilcoxon signed-rank\)/);
+  });
+
   it('a round one side could not measure drops out as a pair; unequal sides fall back to unpaired, saying so', () => {
     const holed = head.map((t, i) => (i === 2 ? round(t.label!, null) : t));
     const r = runGate(base, holed, { tolerance: 0.03, paired: true, seed: 1 });
@@ -154,6 +169,10 @@ describe('runGate on interleaved rounds (paired)', () => {
     assert.equal(uneven.figures[0].paired, false);
     assert.equal(uneven.figures[0].note, 'not paired: 8 vs 7 trials');
     assert.equal(uneven.figures[0].n_baseline, 8);
+    assert.equal(uneven.figures[0].test, 'mann-whitney');
+    // the footnote tells what was done, not what was asked
+    assert.match(renderGateMarkdown(uneven), /bootstrap over trials; p-value by Mann-Whitney U/);
+    assert.doesNotMatch(renderGateMarkdown(uneven), /rounds/);
   });
 });
 

@@ -1,9 +1,9 @@
 // The gate: for each figure, compare the candidate's trials with the baseline's — a location
-// estimate of each side, a bootstrap CI of the ratio candidate/baseline, a Mann-Whitney p-value — and
-// decide. Pure: trials in, a report out; reading files and exit codes live in command.ts.
+// estimate of each side, a bootstrap CI of the ratio candidate/baseline, a rank test's p-value
+// (Mann-Whitney; Wilcoxon signed-rank for paired rounds) — and decide. Pure: trials in, a report out; reading files and exit codes live in command.ts.
 import { ERR_INVALID_ARG } from '../../lib/errors.js';
 import type { TrialRecord } from './records.js';
-import { bootstrapPairedRatioCI, bootstrapRatioCI, decide, mannWhitneyU, statisticFn, type Direction, type Statistic, type Verdict } from './stats.js';
+import { bootstrapPairedRatioCI, bootstrapRatioCI, decide, mannWhitneyU, statisticFn, wilcoxonSignedRank, type Direction, type Statistic, type Verdict } from './stats.js';
 
 /**
  * What the gate compares when --figures is not given (those both sides measured).
@@ -43,6 +43,8 @@ export interface FigureResult {
   ci_low: number;
   ci_high: number;
   p_value: number;
+  /** the rank test behind p_value: Wilcoxon signed-rank of the rounds' ln(candidate / baseline) when paired */
+  test: 'mann-whitney' | 'wilcoxon';
   /** the interval is over rounds (paired), not over each side's trials independently */
   paired: boolean;
   verdict: Verdict | 'insufficient data';
@@ -131,7 +133,8 @@ export function runGate(baseline: TrialRecord[], candidate: TrialRecord[], opts:
     const paired = opts.paired === true ? pairs(baseline, candidate, figure) : null;
     const [b, c] = paired ?? [values(baseline, figure), values(candidate, figure)];
     const direction = directionOf(baseName(figure));
-    const row = { figure, direction, n_baseline: b.length, n_candidate: c.length, baseline: stat(b), candidate: stat(c), paired: paired !== null };
+    const test = paired !== null ? ('wilcoxon' as const) : ('mann-whitney' as const);
+    const row = { figure, direction, n_baseline: b.length, n_candidate: c.length, baseline: stat(b), candidate: stat(c), test, paired: paired !== null };
     const pairNote = opts.paired === true && paired === null ? { note: `not paired: ${baseline.length} vs ${candidate.length} trials` } : {};
     if (b.length < MIN_TRIALS || c.length < MIN_TRIALS) {
       figures.push({ ...row, ratio: row.candidate / row.baseline, ci_low: NaN, ci_high: NaN, p_value: NaN,
@@ -140,8 +143,9 @@ export function runGate(baseline: TrialRecord[], candidate: TrialRecord[], opts:
     }
     const ciOpts = { statistic, confidence, resamples: opts.resamples, seed: opts.seed };
     const ci = paired ? bootstrapPairedRatioCI(b, c, ciOpts) : bootstrapRatioCI(b, c, ciOpts);
-    const mw = mannWhitneyU(c, b);
-    figures.push({ ...row, ...pairNote, ratio: ci.ratio, ci_low: ci.low, ci_high: ci.high, p_value: mw.p, verdict: decide(ci, tolerance, direction) });
+    // the p-value is informational (the interval decides); its test matches the interval's pairing
+    const p = paired ? wilcoxonSignedRank(c.map((y, i) => Math.log(y / b[i]))).p : mannWhitneyU(c, b).p;
+    figures.push({ ...row, ...pairNote, ratio: ci.ratio, ci_low: ci.low, ci_high: ci.high, p_value: p, verdict: decide(ci, tolerance, direction) });
   }
   return { passed: figures.every((f) => f.verdict !== 'regression'), tolerance, confidence, statistic, paired: opts.paired === true, figures };
 }

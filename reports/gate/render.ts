@@ -52,10 +52,16 @@ export function renderGateTable(r: GateReport): string {
   return `${t.toString()}\n${summaryLine(r)}\n`;
 }
 
+/**
+ * Whether the figures were judged as paired rounds. Not r.paired (what was asked): trials with
+ * unequal sides fall back to unpaired, and the footnote must describe what was done.
+ */
+const judgedPaired = (r: GateReport): boolean => r.figures.some((f) => f.paired);
+
 /** What the ratio column is, for the footnote: a quotient of estimates, or (paired) one estimate of the rounds' quotients. */
 function ratioText(r: GateReport): string {
   const est = r.statistic === 'hl' ? 'Hodges–Lehmann estimate (median of pairwise means)' : r.statistic;
-  return r.paired
+  return judgedPaired(r)
     ? `Ratio = exp of the ${est} of the rounds' ln(candidate / baseline); the ${statLabel(r)} columns are each side's own estimate`
     : `Ratio = candidate / baseline of the trials' ${est}`;
 }
@@ -74,7 +80,8 @@ export function renderGateMarkdown(r: GateReport, title = 'gatebench performance
       `| \`${mdCell(f.figure)}\` (${count(f)}) | ${num(f.baseline)} | ${num(f.candidate)} | ${ratio(f.ratio)} | ${ci(f)} | ${pval(f.p_value)} | ${mdCell(verdictText(f))} |`),
     '',
     `<sub>${ratioText(r)}; ` +
-      `${Math.round(r.confidence * 100)}% CI by bootstrap over ${r.paired ? 'interleaved rounds, each round\'s candidate/baseline ratio (paired: cancels the runner\'s drift between rounds)' : 'trials'}; p-value by Mann-Whitney U (of the trials, unpaired); ` +
+      `${Math.round(r.confidence * 100)}% CI by bootstrap over ${judgedPaired(r) ? 'interleaved rounds, each round\'s candidate/baseline ratio (paired: cancels the runner\'s drift between rounds)' : 'trials'}; ` +
+      `p-value by ${judgedPaired(r) ? 'Wilcoxon signed-rank (of the rounds\' ratios)' : 'Mann-Whitney U (of the trials)'}; ` +
       `a figure fails only when the whole interval is more than ${pct(r.tolerance)} worse. ` +
       'CPU µs per request and latency relative to the same run\'s direct calibration cancel the runner\'s speed.</sub>',
     '',
@@ -90,7 +97,7 @@ export function renderGateJUnit(r: GateReport, suite = 'gatebench.gate'): string
   const failures = r.figures.filter((f) => f.verdict === 'regression').length;
   const skipped = r.figures.filter((f) => f.verdict === 'insufficient data').length;
   const cases = r.figures.map((f) => {
-    const detail = `baseline ${num(f.baseline)}, candidate ${num(f.candidate)}, ratio ${ratio(f.ratio)}, CI ${ci(f)}, p ${pval(f.p_value)}, tolerance ${pct(r.tolerance)}`;
+    const detail = `baseline ${num(f.baseline)}, candidate ${num(f.candidate)}, ratio ${ratio(f.ratio)}, CI ${ci(f)}, p ${pval(f.p_value)} (${f.test === 'wilcoxon' ? 'Wilcoxon signed-rank' : 'Mann-Whitney U'}), tolerance ${pct(r.tolerance)}`;
     const open = `    <testcase classname="${xml(suite)}" name="${xml(f.figure)}" time="0">`;
     if (f.verdict === 'regression') return `${open}\n      <failure message="${xml(`${f.figure} regressed ${pct(f.ratio - 1)}`)}" type="regression">${xml(detail)}</failure>\n    </testcase>`;
     if (f.verdict === 'insufficient data') return `${open}\n      <skipped message="${xml(f.note ?? 'insufficient data')}"/>\n    </testcase>`;

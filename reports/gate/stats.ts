@@ -1,7 +1,8 @@
-// The gate's statistics, as pure functions: Mann-Whitney U, a seeded bootstrap confidence
-// interval of a ratio, and the decision rule. Inputs are per-TRIAL figures (one number per
-// short run), never per-request samples: requests inside one run share the machine's mood
-// at that moment, so treating them as independent would make every CI absurdly narrow.
+// The gate's statistics, as pure functions: Mann-Whitney U and Wilcoxon signed-rank, seeded
+// bootstrap confidence intervals of a ratio, and the decision rule. Inputs are per-TRIAL
+// figures (one number per short run), never per-request samples: requests inside one run
+// share the machine's mood at that moment, so treating them as independent would make every
+// CI absurdly narrow.
 
 /** mulberry32: a tiny, fast, well-mixed 32-bit PRNG; seeded so a gate's verdict is reproducible. */
 export function mulberry32(seed: number): () => number {
@@ -146,6 +147,61 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[]): MannWh
   if (!(variance > 0)) return { u: u1, p: 1, method: 'normal' }; // every value identical
   const z = (uMax - (n1 * n2) / 2 - 0.5) / Math.sqrt(variance);
   return { u: u1, p: Math.min(1, Math.max(0, 2 * normalSf(z))), method: 'normal' };
+}
+
+export interface WilcoxonResult {
+  /** min(R+, R−), scipy's `statistic` for the two-sided test */
+  w: number;
+  /** two-sided p-value */
+  p: number;
+  /** non-zero differences ranked (zeros are dropped: scipy's zero_method='wilcox') */
+  n: number;
+  method: 'exact' | 'normal';
+}
+
+/** Number of subsets of {1..n} with each rank sum w: counts[w], by the knapsack recurrence. */
+function exactSignedRankCounts(n: number): number[] {
+  const counts = new Array<number>((n * (n + 1)) / 2 + 1).fill(0);
+  counts[0] = 1;
+  let top = 0;
+  for (let r = 1; r <= n; r++) {
+    top += r;
+    for (let w = top; w >= r; w--) counts[w] += counts[w - r];
+  }
+  return counts;
+}
+
+/**
+ * Two-sided Wilcoxon signed-rank test of differences d (the paired test: the rank test that goes
+ * with the one-sample Hodges–Lehmann estimate, as Mann-Whitney goes with the two-sample one).
+ * Zeros dropped; exact distribution when no |d| ties and n ≤ 50 (2^50 subsets still count
+ * exactly in a double), else the normal approximation with tie correction and no continuity
+ * correction (scipy.stats.wilcoxon's defaults).
+ */
+export function wilcoxonSignedRank(d: readonly number[]): WilcoxonResult {
+  const nz = d.filter((x) => x !== 0 && Number.isFinite(x));
+  const n = nz.length;
+  if (n === 0) {
+    // every round equal: no evidence of a change (as Mann-Whitney's p = 1 for identical samples)
+    return d.length > 0 && d.every((x) => x === 0) ? { w: 0, p: 1, n, method: 'exact' } : { w: NaN, p: NaN, n, method: 'normal' };
+  }
+  const { ranks, ties } = rank(nz.map(Math.abs));
+  let plus = 0;
+  for (let i = 0; i < n; i++) if (nz[i] > 0) plus += ranks[i];
+  const total = (n * (n + 1)) / 2;
+  const w = Math.min(plus, total - plus);
+  if (ties.length === 0 && n <= 50) {
+    const counts = exactSignedRankCounts(n);
+    let tail = 0; // P(W <= w)
+    for (let k = 0; k <= w; k++) tail += counts[k];
+    return { w, p: Math.min(1, (2 * tail) / 2 ** n), n, method: 'exact' };
+  }
+  let tieTerm = 0;
+  for (const t of ties) tieTerm += t * t * t - t;
+  const variance = (n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48;
+  if (!(variance > 0)) return { w, p: 1, n, method: 'normal' };
+  const z = (total / 2 - w) / Math.sqrt(variance);
+  return { w, p: Math.min(1, Math.max(0, 2 * normalSf(z))), n, method: 'normal' };
 }
 
 export type Statistic = 'median' | 'mean' | 'hl';
