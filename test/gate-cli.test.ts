@@ -77,7 +77,7 @@ describe('bench gate (CLI)', () => {
       [['gate', fx('candidate-same.json'), '--baseline', fx('baseline.json'), '--statistic', 'mode'], /expected one of median, mean, hl/],
       [['gate', fx('result-1.json'), '--baseline', fx('result-2.json')], /too few trials to judge any figure/],
       [['gate'], /give candidate result files, or --scenario/],
-      [['gate', fx('candidate-same.json'), '--baseline', fx('baseline.json'), '--unpaired'], /invalid --unpaired: only means something with --base-dir/],
+      [['gate', fx('candidate-same.json'), '--baseline', fx('baseline.json'), '--unpaired'], /invalid --unpaired: only means something for interleaved rounds: --base-dir, or the two files that --save-trials wrote/],
     ];
     for (const [args, message] of cases) {
       const r = await bench(args);

@@ -97,6 +97,32 @@ describe('bench gate --scenario --base-dir (interleaved, through the CLI)', () =
     assert.match(unpaired.stdout, /cpu_us_per_req \(n=4\/4\)/, '--unpaired judges the two sides as independent samples');
   });
 
+  it('--save-trials writes both sides with one rounds id, and gating those files again pairs them the same way', async () => {
+    const saved = join(tmp, 'saved');
+    const run = await bench(['gate', '--scenario', scenario, '--base-dir', base, '--head-dir', slow, '--trials', '4', '--figures', 'cpu_us_per_req', '--save-trials', saved, '--json']);
+    assert.equal(run.code, 99, run.stderr);
+    const b = JSON.parse(readFileSync(join(saved, 'baseline.trials.json'), 'utf8')) as { schema: string; rounds: string; trials: unknown[] };
+    const c = JSON.parse(readFileSync(join(saved, 'candidate.trials.json'), 'utf8')) as { rounds: string; trials: unknown[] };
+    assert.equal(b.schema, 'gatebench/trials@1');
+    assert.equal(typeof b.rounds, 'string');
+    assert.equal(c.rounds, b.rounds);
+    assert.deepEqual([b.trials.length, c.trials.length], [4, 4]);
+    const again = await bench(['gate', join(saved, 'candidate.trials.json'), '--baseline', join(saved, 'baseline.trials.json'), '--figures', 'cpu_us_per_req', '--json']);
+    assert.equal(again.code, 99, again.stderr);
+    const first = JSON.parse(run.stdout) as { figures: { paired: boolean; ci_low: number; ci_high: number }[] };
+    const second = JSON.parse(again.stdout) as typeof first;
+    assert.equal(second.figures[0].paired, true);
+    assert.deepEqual(second.figures, first.figures, 'the same trials, the same seed: the same paired verdict');
+    const unpaired = await bench(['gate', join(saved, 'candidate.trials.json'), '--baseline', join(saved, 'baseline.trials.json'), '--figures', 'cpu_us_per_req', '--unpaired']);
+    assert.match(unpaired.stdout, /cpu_us_per_req \(n=4\/4\)/);
+    // a side from another run (another rounds id) is not round i's partner
+    writeFileSync(join(saved, 'other.trials.json'), JSON.stringify({ ...c, rounds: 'another-run' }));
+    const other = await bench(['gate', join(saved, 'other.trials.json'), '--baseline', join(saved, 'baseline.trials.json'), '--figures', 'cpu_us_per_req']);
+    assert.match(other.stdout, /cpu_us_per_req \(n=4\/4\)/, other.stderr);
+    const misuse = await bench(['gate', join(saved, 'other.trials.json'), '--baseline', join(saved, 'baseline.trials.json'), '--unpaired']);
+    assert.equal(misuse.code, 2, misuse.stderr);
+  });
+
   it('a broken base build fails the gate run with exit 1, not a verdict', async () => {
     const r = await bench(['gate', '--scenario', scenario, '--base-dir', broken, '--head-dir', same, '--trials', '3']);
     assert.equal(r.code, 1, r.stderr);

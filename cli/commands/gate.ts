@@ -15,12 +15,12 @@ export function registerGate(program: Command): void {
     .option('--tolerance <t>', 'fail only when surely worse than this (default 10%)')
     .option('--figures <list>', 'figures to judge, comma-separated (default cpu_rel_loadgen,cpu_us_per_req,latency_p50_rel,latency_p99_rel)')
     .option('--statistic <s>', 'hl (Hodges-Lehmann, default), median or mean of each side\'s trials')
-    .option('--unpaired', 'with --base-dir: judge the interleaved trials as two independent samples, not as paired rounds')
+    .option('--unpaired', 'judge interleaved rounds (--base-dir, or files --save-trials wrote from it) as two independent samples, not as pairs')
     .option('--confidence <c>', 'confidence level of the interval (default 95%)')
     .option('--seed <n>', 'bootstrap seed (the verdict is reproducible for a given seed)')
     .option('--markdown <file>', 'write the Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--junit <file>', 'write JUnit XML here (one testcase per figure)')
-    .option('--save-trials <dir>', 'write both sides\' trial records to this directory')
+    .option('--save-trials <dir>', 'write both sides\' trial records to this directory (interleaved rounds stay paired when gated again)')
     .option('--json', 'print the gate report as JSON on stdout (table to stderr)')
     .action(async (candidates: string[], opts: GateCommandOptions) => {
       await (await import('../../reports/gate/command.js')).gateCommand(candidates, opts);

@@ -1,6 +1,7 @@
 // Handlers of `bench gate` and `bench baseline update` (cli/commands/{gate,baseline}.ts only
 // wire flags to these). Files and trial runs in, report files out, GB_ERR_GATE_FAILED (exit
 // 99) when a figure regressed.
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ERR_GATE_FAILED, ERR_INVALID_ARG } from '../../lib/errors.js';
@@ -51,9 +52,11 @@ function writeFile(file: string, text: string): void {
   writeFileSync(file, text);
 }
 
-function trialsFile(scenario: string, trials: TrialRecord[], schema: TrialsFile['schema'], meta?: Record<string, unknown>): TrialsFile {
-  return { schema, scenario, created: new Date().toISOString(), ...(meta ? { meta } : {}), trials };
+function trialsFile(scenario: string, trials: TrialRecord[], schema: TrialsFile['schema'], meta?: Record<string, unknown>, rounds?: string): TrialsFile {
+  return { schema, scenario, created: new Date().toISOString(), ...(meta ? { meta } : {}), ...(rounds ? { rounds } : {}), trials };
 }
+
+const UNPAIRED_MISUSE = 'only means something for interleaved rounds: --base-dir, or the two files that --save-trials wrote from such a run';
 
 /** Gets both sides' trials from files or by running them (see docs/gate.md for the modes). */
 async function gatherTrials(candidates: string[], o: GateCommandOptions): Promise<{ scenario: string; baseline: TrialRecord[]; candidate: TrialRecord[]; paired?: boolean }> {
@@ -62,7 +65,11 @@ async function gatherTrials(candidates: string[], o: GateCommandOptions): Promis
     if (candidates.length === 0) throw ERR_INVALID_ARG(['arguments', 'give candidate result files, or --scenario to run trials now']);
     if (o.baseline === undefined) throw ERR_INVALID_ARG(['--baseline', 'required: the baseline file to compare the candidates with']);
     const cand = loadTrials(candidates);
-    return { scenario: cand.scenario, baseline: loadTrials([o.baseline]).trials, candidate: cand.trials };
+    const base = loadTrials([o.baseline]);
+    // the two sides of one interleaved run (--save-trials): round i of each ran back to back
+    const paired = cand.rounds !== undefined && cand.rounds === base.rounds;
+    if (o.unpaired && !paired) throw ERR_INVALID_ARG(['--unpaired', UNPAIRED_MISUSE]);
+    return { scenario: cand.scenario, baseline: base.trials, candidate: cand.trials, paired };
   }
   if (candidates.length > 0) throw ERR_INVALID_ARG(['arguments', 'candidate files and --scenario exclude each other']);
   const rounds = positiveInt('--trials', o.trials, 8);
@@ -92,12 +99,15 @@ export async function gateCommand(candidates: string[], o: GateCommandOptions): 
   }
   const figures = o.figures?.split(',').map((s) => s.trim()).filter(Boolean);
   const seed = o.seed === undefined ? undefined : positiveInt('--seed', o.seed, 1);
-  if (o.unpaired && o.baseDir === undefined) throw ERR_INVALID_ARG(['--unpaired', 'only means something with --base-dir (interleaved trials); other trials are never paired']);
+  // running trials against a committed baseline: say so before the first trial, not after the last
+  if (o.unpaired && o.scenario !== undefined && o.baseDir === undefined) throw ERR_INVALID_ARG(['--unpaired', UNPAIRED_MISUSE]);
   const { scenario, baseline, candidate, paired } = await gatherTrials(candidates, o);
   if (o.saveTrials !== undefined) {
     mkdirSync(o.saveTrials, { recursive: true });
-    writeFileSync(join(o.saveTrials, 'baseline.trials.json'), JSON.stringify(trialsFile(scenario, baseline, TRIALS_SCHEMA), null, 2) + '\n');
-    writeFileSync(join(o.saveTrials, 'candidate.trials.json'), JSON.stringify(trialsFile(scenario, candidate, TRIALS_SCHEMA), null, 2) + '\n');
+    // one id on both files keeps the rounds' pairing when the files are gated again
+    const rounds = paired ? `${new Date().toISOString()}-${randomUUID().slice(0, 8)}` : undefined;
+    writeFileSync(join(o.saveTrials, 'baseline.trials.json'), JSON.stringify(trialsFile(scenario, baseline, TRIALS_SCHEMA, undefined, rounds), null, 2) + '\n');
+    writeFileSync(join(o.saveTrials, 'candidate.trials.json'), JSON.stringify(trialsFile(scenario, candidate, TRIALS_SCHEMA, undefined, rounds), null, 2) + '\n');
   }
   const report = runGate(baseline, candidate, { tolerance, figures, seed, confidence, statistic: o.statistic as Statistic | undefined, paired: paired === true && !o.unpaired });
   const table = renderGateTable(report);

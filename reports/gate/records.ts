@@ -28,6 +28,11 @@ export interface TrialsFile {
   created?: string;
   /** free-form provenance: commit, machine, tool version */
   meta?: Record<string, unknown>;
+  /**
+   * Set on the two files `bench gate --base-dir --save-trials` writes: the interleaved run's id.
+   * Trial i of each ran back to back, so two files with the same id are gated as paired rounds.
+   */
+  rounds?: string;
   trials: TrialRecord[];
 }
 
@@ -106,7 +111,7 @@ function checkTrials(file: string, trials: unknown): TrialRecord[] {
 }
 
 /** Trials from parsed JSON of any accepted kind (see the top of this file). */
-export function trialsFromJson(file: string, data: unknown): { scenario: string; trials: TrialRecord[] } {
+export function trialsFromJson(file: string, data: unknown): { scenario: string; trials: TrialRecord[]; rounds?: string } {
   const schema = (data as { schema?: unknown } | null)?.schema;
   if (schema === RESULT_SCHEMA) {
     const r = data as RunResult;
@@ -115,7 +120,9 @@ export function trialsFromJson(file: string, data: unknown): { scenario: string;
   }
   if (schema === BASELINE_SCHEMA || schema === TRIALS_SCHEMA) {
     const t = data as TrialsFile;
-    return { scenario: t.scenario, trials: checkTrials(file, t.trials) };
+    const trials = checkTrials(file, t.trials);
+    if (t.rounds !== undefined && typeof t.rounds !== 'string') throw ERR_INVALID_RESULT([file, 'rounds: expected the id of an interleaved run (a string)']);
+    return { scenario: t.scenario, trials, ...(t.rounds ? { rounds: t.rounds } : {}) };
   }
   throw ERR_INVALID_RESULT([file, `expected schema ${RESULT_SCHEMA}, ${TRIALS_SCHEMA} or ${BASELINE_SCHEMA}, found ${JSON.stringify(schema ?? null)}`]);
 }
@@ -134,14 +141,19 @@ export function readJsonFile(file: string): unknown {
   }
 }
 
-/** Reads trials from several files and concatenates them (one side of the gate). */
-export function loadTrials(files: string[]): { scenario: string; trials: TrialRecord[] } {
+/**
+ * Reads trials from several files and concatenates them (one side of the gate). `rounds` (see
+ * TrialsFile) only for a single file: concatenated files are no longer one run's rounds.
+ */
+export function loadTrials(files: string[]): { scenario: string; trials: TrialRecord[]; rounds?: string } {
   const trials: TrialRecord[] = [];
   let scenario = '';
+  let rounds: string | undefined;
   for (const f of files) {
     const got = trialsFromJson(f, readJsonFile(f));
     scenario ||= got.scenario;
+    rounds = got.rounds;
     trials.push(...got.trials);
   }
-  return { scenario, trials };
+  return { scenario, trials, ...(files.length === 1 && rounds ? { rounds } : {}) };
 }
