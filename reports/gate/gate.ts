@@ -4,7 +4,7 @@
 // report out; reading files and exit codes live in command.ts.
 import { ERR_INVALID_ARG } from '../../lib/errors.js';
 import type { TrialRecord } from './records.js';
-import { bootstrapPairedRatioCI, bootstrapRatioCI, decide, mannWhitneyU, statisticFn, wilcoxonSignedRank, type Direction, type Statistic, type Verdict } from './stats.js';
+import { bootstrapPairedRatioCI, bootstrapRatioCI, decide, logRatios, mannWhitneyU, statisticFn, wilcoxonSignedRank, type Direction, type Statistic, type Verdict } from './stats.js';
 
 /**
  * What the gate compares when --figures is not given (those both sides measured).
@@ -145,7 +145,7 @@ export function runGate(baseline: TrialRecord[], candidate: TrialRecord[], opts:
     const ciOpts = { statistic, confidence, resamples: opts.resamples, seed: opts.seed };
     const ci = paired ? bootstrapPairedRatioCI(b, c, ciOpts) : bootstrapRatioCI(b, c, ciOpts);
     // the p-value is informational (the interval decides); its test matches the interval's pairing
-    const p = paired ? wilcoxonSignedRank(c.map((y, i) => Math.log(y / b[i]))).p : mannWhitneyU(c, b).p;
+    const p = paired ? wilcoxonSignedRank(logRatios(b, c)).p : mannWhitneyU(c, b).p;
     figures.push({ ...row, ...pairNote, ratio: ci.ratio, ci_low: ci.low, ci_high: ci.high, p_value: p, verdict: decide(ci, tolerance, direction) });
   }
   return { passed: figures.every((f) => f.verdict !== 'regression'), tolerance, confidence, statistic, paired: opts.paired === true, figures };

@@ -59,9 +59,9 @@ export function renderGateTable(r: GateReport): string {
 const judgedPaired = (r: GateReport): boolean => r.figures.some((f) => f.paired);
 
 /** What the ratio column is, for the footnote: a quotient of estimates, or (paired) one estimate of the rounds' quotients. */
-function ratioText(r: GateReport): string {
+function ratioText(r: GateReport, paired: boolean): string {
   const est = r.statistic === 'hl' ? 'Hodges–Lehmann estimate (median of pairwise means)' : r.statistic;
-  return judgedPaired(r)
+  return paired
     ? `Ratio = exp of the ${est} of the rounds' ln(candidate / baseline); the ${statLabel(r)} columns are each side's own estimate`
     : `Ratio = candidate / baseline of the trials' ${est}`;
 }
@@ -69,6 +69,7 @@ function ratioText(r: GateReport): string {
 const mdCell = (s: string): string => s.replace(/\|/g, '\\|');
 
 export function renderGateMarkdown(r: GateReport, title = 'gatebench performance gate'): string {
+  const paired = judgedPaired(r);
   const lines = [
     `### ${r.passed ? '✅' : '❌'} ${title}`,
     '',
@@ -79,9 +80,9 @@ export function renderGateMarkdown(r: GateReport, title = 'gatebench performance
     ...r.figures.map((f) =>
       `| \`${mdCell(f.figure)}\` (${count(f)}) | ${num(f.baseline)} | ${num(f.candidate)} | ${ratio(f.ratio)} | ${ci(f)} | ${pval(f.p_value)} | ${mdCell(verdictText(f))} |`),
     '',
-    `<sub>${ratioText(r)}; ` +
-      `${Math.round(r.confidence * 100)}% CI by bootstrap over ${judgedPaired(r) ? 'interleaved rounds, each round\'s candidate/baseline ratio (paired: cancels the runner\'s drift between rounds)' : 'trials'}; ` +
-      `p-value by ${judgedPaired(r) ? 'Wilcoxon signed-rank (of the rounds\' ratios)' : 'Mann-Whitney U (of the trials)'}; ` +
+    `<sub>${ratioText(r, paired)}; ` +
+      `${Math.round(r.confidence * 100)}% CI by bootstrap over ${paired ? 'interleaved rounds, each round\'s candidate/baseline ratio (paired: cancels the runner\'s drift between rounds)' : 'trials'}; ` +
+      `p-value by ${paired ? 'Wilcoxon signed-rank (of the rounds\' ratios)' : 'Mann-Whitney U (of the trials)'}; ` +
       `a figure fails only when the whole interval is more than ${pct(r.tolerance)} worse. ` +
       'CPU µs per request and latency relative to the same run\'s direct calibration cancel the runner\'s speed.</sub>',
     '',

@@ -204,6 +204,13 @@ export function wilcoxonSignedRank(d: readonly number[]): WilcoxonResult {
   return { w, p: Math.min(1, Math.max(0, 2 * normalSf(z))), n, method: 'normal' };
 }
 
+/** Per round, ln(candidate_i / baseline_i): what the paired interval and the signed-rank test are of. */
+export function logRatios(baseline: readonly number[], candidate: readonly number[]): number[] {
+  const d = new Array<number>(baseline.length);
+  for (let i = 0; i < baseline.length; i++) d[i] = Math.log(candidate[i] / baseline[i]);
+  return d;
+}
+
 export type Statistic = 'median' | 'mean' | 'hl';
 export const STATISTICS: readonly Statistic[] = ['median', 'mean', 'hl'];
 
@@ -282,8 +289,7 @@ export function bootstrapPairedRatioCI(
   if (n === 0) return { ratio: NaN, low: NaN, high: NaN, confidence, resamples };
   const rand = mulberry32(opts.seed ?? 0x9e3779b9);
   const stat = statisticFn(opts.statistic ?? 'hl');
-  const d = new Array<number>(n);
-  for (let i = 0; i < n; i++) d[i] = Math.log(candidate[i] / baseline[i]);
+  const d = logRatios(baseline, candidate);
   const ratios = new Float64Array(resamples);
   const ds = new Array<number>(n);
   for (let r = 0; r < resamples; r++) {
