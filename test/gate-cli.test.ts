@@ -77,6 +77,7 @@ describe('bench gate (CLI)', () => {
       [['gate', fx('candidate-same.json'), '--baseline', fx('baseline.json'), '--statistic', 'mode'], /expected one of median, mean, hl/],
       [['gate', fx('result-1.json'), '--baseline', fx('result-2.json')], /too few trials to judge any figure/],
       [['gate'], /give candidate result files, or --scenario/],
+      [['gate', '--scenario', 'scenarios/gate.yaml', '--baseline', fx('baseline.json'), '--budget', 'soon'], /invalid --budget: expected a duration like 170s or 3m, found "soon"/],
       [['gate', fx('candidate-same.json'), '--baseline', fx('baseline.json'), '--unpaired'], /invalid --unpaired: only means something for interleaved rounds: --base-dir, or the two files that --save-trials wrote/],
     ];
     for (const [args, message] of cases) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { isGbError } from '../lib/errors.js';
-import { runBenchJson, runInterleaved } from '../reports/gate/trials.js';
+import { runBenchJson, runInterleaved, runTrials, startNextRound } from '../reports/gate/trials.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULT = readFileSync(join(ROOT, 'test/fixtures/gate/result-1.json'), 'utf8');
@@ -60,6 +60,33 @@ describe('trial driver', () => {
     assert.deepEqual(b.map((t) => t.label), ['same-1', 'same-2']);
     assert.ok(a.every((t) => (t.figures.cpu_us_per_req as number) < 100));
     assert.ok(b.every((t) => (t.figures.cpu_us_per_req as number) > 140), 'the injected CPU reached the candidate only');
+  });
+
+  it('a wall-time budget stops between rounds, never below the minimum: both sides keep as many trials, paired', async () => {
+    const before = readFileSync(journal, 'utf8'); // the stand-ins' jitter counts its lines: put it back after
+    writeFileSync(journal, '');
+    const notes: string[] = [];
+    // 1 ms: spent by the first round whatever the machine's speed, so exactly minRounds run
+    const [a, b] = await runInterleaved([{ label: 'base', dir: base }, { label: 'same', dir: same }], 8, { ...opts, budgetMs: 1, minRounds: 3, log: (l) => notes.push(l) });
+    assert.deepEqual(readFileSync(journal, 'utf8').trim().split('\n').map((l) => l.split(' ')[0]), ['base', 'same', 'same', 'base', 'base', 'same']);
+    assert.deepEqual([a.map((t) => t.label), b.map((t) => t.label)], [['base-1', 'base-2', 'base-3'], ['same-1', 'same-2', 'same-3']]);
+    assert.match(notes.at(-1) ?? '', /^stopped after 3 of 8 rounds: another would end past the 0 s budget/);
+    const one = await runTrials({ label: 'same', dir: same }, 5, { ...opts, budgetMs: 1, minRounds: 2 });
+    assert.deepEqual(one.map((t) => t.label), ['same-1', 'same-2']);
+    // an hour: nothing is cut
+    const [c] = await runInterleaved([{ label: 'base', dir: base }, { label: 'same', dir: same }], 4, { ...opts, budgetMs: 3_600_000 });
+    assert.equal(c.length, 4);
+    writeFileSync(journal, before);
+  });
+
+  it('the next round starts only if, at the longest round\'s pace, it ends within the budget', () => {
+    assert.equal(startNextRound(0, 8, 0, 0, 10), true, 'the minimum runs whatever the budget');
+    assert.equal(startNextRound(2, 8, 50, 25, 10), true);
+    assert.equal(startNextRound(3, 8, 150, 20, 170), true, 'ends at 170: within');
+    assert.equal(startNextRound(3, 8, 151, 20, 170), false, 'would end at 171');
+    assert.equal(startNextRound(7, 8, 10_000, 20, undefined), true, 'no budget: all rounds');
+    assert.equal(startNextRound(8, 8, 0, 0, undefined), false, 'all rounds done');
+    assert.equal(startNextRound(1, 8, 100, 100, 150, 1), false, 'minRounds 1');
   });
 
   it('a trial whose scenario thresholds failed (exit 99) still counts; a crash is an error with the stderr tail', async () => {

@@ -12,6 +12,7 @@ export function registerGate(program: Command): void {
     .option('--head-dir <dir>', 'with --scenario: the built checkout of the candidate (default: this one)')
     .option('--trials <n>', 'trials a side when running them (default 8)')
     .option('--duration <d>', 'per-trial bench run --duration, e.g. 5s')
+    .option('--budget <d>', 'wall time for all the trials, e.g. 170s: no round starts that would end past it (at least 3 a side run)')
     .option('--tolerance <t>', 'fail only when surely worse than this (default 10%)')
     .option('--figures <list>', 'figures to judge, comma-separated (default cpu_rel_loadgen,cpu_us_per_req,latency_p50_rel,latency_p99_rel)')
     .option('--statistic <s>', 'hl (Hodges-Lehmann, default), median or mean of each side\'s trials')

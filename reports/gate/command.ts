@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ERR_GATE_FAILED, ERR_INVALID_ARG } from '../../lib/errors.js';
-import { parseDurationMs } from '../../lib/duration.js';
+import { parseDurationMs, tryParseDurationMs } from '../../lib/duration.js';
 import { MIN_TRIALS, runGate, parseTolerance, type GateReport } from './gate.js';
 import { BASELINE_SCHEMA, TRIALS_SCHEMA, loadTrials, type TrialRecord, type TrialsFile } from './records.js';
 import { renderGateJUnit, renderGateMarkdown, renderGateTable, summaryLine } from './render.js';
@@ -19,6 +19,7 @@ export interface GateCommandOptions {
   headDir?: string;
   trials?: string;
   duration?: string;
+  budget?: string;
   tolerance?: string;
   figures?: string;
   statistic?: string;
@@ -42,9 +43,11 @@ function positiveInt(flag: string, text: string | undefined, dflt: number): numb
   return n;
 }
 
-function trialOptions(o: { scenario?: string; duration?: string }): TrialOptions {
+function trialOptions(o: { scenario?: string; duration?: string; budget?: string }): TrialOptions {
   if (o.duration !== undefined) parseDurationMs(o.duration); // fail now, not after the first trial
-  return { scenario: o.scenario as string, duration: o.duration, log };
+  const budgetMs = o.budget === undefined ? undefined : tryParseDurationMs(o.budget);
+  if (budgetMs === null) throw ERR_INVALID_ARG(['--budget', `expected a duration like 170s or 3m, found ${JSON.stringify(o.budget)}`]);
+  return { scenario: o.scenario as string, duration: o.duration, log, ...(budgetMs !== undefined ? { budgetMs, minRounds: MIN_TRIALS } : {}) };
 }
 
 function writeFile(file: string, text: string): void {

@@ -33,6 +33,13 @@ export interface TrialOptions {
   args?: string[];
   /** kill a trial that takes longer (default 180 s) */
   timeoutMs?: number;
+  /**
+   * wall-time budget of all the rounds (ms): no round is started that would, at the pace of the
+   * longest round so far, end past it — once `minRounds` rounds are in. Unbounded when absent.
+   */
+  budgetMs?: number;
+  /** rounds that run whatever the budget (default 3, the gate's minimum a side) */
+  minRounds?: number;
   log?: (line: string) => void;
 }
 
@@ -104,7 +111,23 @@ export function interleaveOrder(rounds: number): Array<0 | 1> {
   return order;
 }
 
-/** Runs `rounds` trials of each side, interleaved; one record per trial (labels `base-3`, `head-3`). */
+/**
+ * Whether to start round `done + 1` of `rounds`: always below `minRounds`, else only when it
+ * would end within the budget at the pace of the longest round so far. The longest, not the
+ * mean: a runner slowed by a neighbour stays slow for a while, and ending a round or two early
+ * costs the gate little power, while overrunning costs the whole job its time limit.
+ */
+export function startNextRound(done: number, rounds: number, elapsedMs: number, longestRoundMs: number, budgetMs?: number, minRounds = 3): boolean {
+  if (done >= rounds) return false;
+  if (done < minRounds || budgetMs === undefined) return true;
+  return elapsedMs + longestRoundMs <= budgetMs;
+}
+
+/**
+ * Runs up to `rounds` trials of each side, interleaved, within `opts.budgetMs`; one record per
+ * trial (labels `base-3`, `head-3`). Stops only between rounds, so both sides have as many
+ * trials and round i's pair stays intact.
+ */
 export async function runInterleaved(
   sides: [TrialSide, TrialSide],
   rounds: number,
@@ -112,23 +135,42 @@ export async function runInterleaved(
 ): Promise<[TrialRecord[], TrialRecord[]]> {
   const got: [TrialRecord[], TrialRecord[]] = [[], []];
   const order = interleaveOrder(rounds);
-  for (let i = 0; i < order.length; i++) {
-    const s = order[i];
-    const side = sides[s];
-    const n = got[s].length + 1;
-    opts.log?.(`trial ${i + 1}/${order.length}: ${side.label} #${n}`);
-    const r = await runBenchJson(side, opts);
-    got[s].push(...trialsFromRunResult(r, `${side.label}-${n}`));
+  const t0 = Date.now();
+  let longest = 0;
+  let done = 0;
+  while (startNextRound(done, rounds, Date.now() - t0, longest, opts.budgetMs, opts.minRounds)) {
+    const r0 = Date.now();
+    for (let i = 2 * done; i < 2 * done + 2; i++) {
+      const s = order[i];
+      const side = sides[s];
+      const n = got[s].length + 1;
+      opts.log?.(`trial ${i + 1}/${order.length}: ${side.label} #${n}`);
+      got[s].push(...trialsFromRunResult(await runBenchJson(side, opts), `${side.label}-${n}`));
+    }
+    longest = Math.max(longest, Date.now() - r0);
+    done++;
   }
+  if (done < rounds) opts.log?.(budgetNote(done, rounds, Date.now() - t0, opts.budgetMs));
   return got;
 }
 
-/** Runs `n` trials of one side in a row (for `bench baseline update`). */
+function budgetNote(done: number, rounds: number, elapsedMs: number, budgetMs = 0): string {
+  return `stopped after ${done} of ${rounds} rounds: another would end past the ${(budgetMs / 1000).toFixed(0)} s budget (${(elapsedMs / 1000).toFixed(0)} s so far)`;
+}
+
+/** Runs up to `n` trials of one side in a row (for `bench baseline update`, and a gate against a committed baseline), within `opts.budgetMs`. */
 export async function runTrials(side: TrialSide, n: number, opts: TrialOptions): Promise<TrialRecord[]> {
   const out: TrialRecord[] = [];
-  for (let i = 1; i <= n; i++) {
-    opts.log?.(`trial ${i}/${n}: ${side.label}`);
-    out.push(...trialsFromRunResult(await runBenchJson(side, opts), `${side.label}-${i}`));
+  const t0 = Date.now();
+  let longest = 0;
+  let done = 0;
+  while (startNextRound(done, n, Date.now() - t0, longest, opts.budgetMs, opts.minRounds)) {
+    const r0 = Date.now();
+    opts.log?.(`trial ${done + 1}/${n}: ${side.label}`);
+    out.push(...trialsFromRunResult(await runBenchJson(side, opts), `${side.label}-${done + 1}`));
+    longest = Math.max(longest, Date.now() - r0);
+    done++;
   }
+  if (done < n) opts.log?.(budgetNote(done, n, Date.now() - t0, opts.budgetMs));
   return out;
 }
