@@ -13,9 +13,10 @@
 // --base-dir does, GateOptions.paired), as two independent samples (--unpaired), or print both.
 //
 // Each gate = up to `trials` interleaved runs a side of `bench run` (ABBA order) within 175 s
-// (a round that would end past it is not started; 3 always run), judged within 3 minutes; 8 a side is what .github/workflows/perf.yml runs. The trial is scenarios/gate.yaml
-// unless --scenario names another; --duration overrides its measured window. With DATABASE_URL
-// set the trials use that PostgreSQL (as the workflow does), else each starts an embedded one.
+// (a round that would end past it is not started; 3 always run), judged within 3 minutes; 8 a
+// side is what .github/workflows/perf.yml runs. The trial is scenarios/gate.yaml unless
+// --scenario names another; --duration overrides its measured window. With DATABASE_URL set
+// the trials use that PostgreSQL (as the workflow does), else each starts an embedded one.
 // Load goes to 127.0.0.1 only.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
