@@ -124,6 +124,26 @@ export function startNextRound(done: number, rounds: number, elapsedMs: number, 
 }
 
 /**
+ * Runs `round(i)` for i = 0 … rounds-1 while startNextRound allows it; returns how many ran.
+ * The one place the budget is kept, for both drivers below.
+ */
+async function runRounds(rounds: number, opts: TrialOptions, round: (i: number) => Promise<void>): Promise<number> {
+  const t0 = Date.now();
+  let longest = 0;
+  let done = 0;
+  while (startNextRound(done, rounds, Date.now() - t0, longest, opts.budgetMs, opts.minRounds)) {
+    const r0 = Date.now();
+    await round(done);
+    longest = Math.max(longest, Date.now() - r0);
+    done++;
+  }
+  if (done < rounds) {
+    opts.log?.(`stopped after ${done} of ${rounds} rounds: another would end past the ${((opts.budgetMs ?? 0) / 1000).toFixed(0)} s budget (${((Date.now() - t0) / 1000).toFixed(0)} s so far)`);
+  }
+  return done;
+}
+
+/**
  * Runs up to `rounds` trials of each side, interleaved, within `opts.budgetMs`; one record per
  * trial (labels `base-3`, `head-3`). Stops only between rounds, so both sides have as many
  * trials and round i's pair stays intact.
@@ -135,42 +155,26 @@ export async function runInterleaved(
 ): Promise<[TrialRecord[], TrialRecord[]]> {
   const got: [TrialRecord[], TrialRecord[]] = [[], []];
   const order = interleaveOrder(rounds);
-  const t0 = Date.now();
-  let longest = 0;
-  let done = 0;
-  while (startNextRound(done, rounds, Date.now() - t0, longest, opts.budgetMs, opts.minRounds)) {
-    const r0 = Date.now();
-    for (let i = 2 * done; i < 2 * done + 2; i++) {
-      const s = order[i];
-      const side = sides[s];
-      const n = got[s].length + 1;
+  await runRounds(rounds, opts, async (r) => {
+    for (let i = 2 * r; i < 2 * r + 2; i++) {
+      const side = sides[order[i]];
+      const n = got[order[i]].length + 1;
       opts.log?.(`trial ${i + 1}/${order.length}: ${side.label} #${n}`);
-      got[s].push(...trialsFromRunResult(await runBenchJson(side, opts), `${side.label}-${n}`));
+      got[order[i]].push(...trialsFromRunResult(await runBenchJson(side, opts), `${side.label}-${n}`));
     }
-    longest = Math.max(longest, Date.now() - r0);
-    done++;
-  }
-  if (done < rounds) opts.log?.(budgetNote(done, rounds, Date.now() - t0, opts.budgetMs));
+  });
   return got;
 }
 
-function budgetNote(done: number, rounds: number, elapsedMs: number, budgetMs = 0): string {
-  return `stopped after ${done} of ${rounds} rounds: another would end past the ${(budgetMs / 1000).toFixed(0)} s budget (${(elapsedMs / 1000).toFixed(0)} s so far)`;
-}
-
-/** Runs up to `n` trials of one side in a row (for `bench baseline update`, and a gate against a committed baseline), within `opts.budgetMs`. */
+/**
+ * Runs up to `n` trials of one side in a row (`bench baseline update`, and a gate against a
+ * committed baseline), within `opts.budgetMs`: here a round is one trial.
+ */
 export async function runTrials(side: TrialSide, n: number, opts: TrialOptions): Promise<TrialRecord[]> {
   const out: TrialRecord[] = [];
-  const t0 = Date.now();
-  let longest = 0;
-  let done = 0;
-  while (startNextRound(done, n, Date.now() - t0, longest, opts.budgetMs, opts.minRounds)) {
-    const r0 = Date.now();
-    opts.log?.(`trial ${done + 1}/${n}: ${side.label}`);
-    out.push(...trialsFromRunResult(await runBenchJson(side, opts), `${side.label}-${done + 1}`));
-    longest = Math.max(longest, Date.now() - r0);
-    done++;
-  }
-  if (done < n) opts.log?.(budgetNote(done, n, Date.now() - t0, opts.budgetMs));
+  await runRounds(n, opts, async (i) => {
+    opts.log?.(`trial ${i + 1}/${n}: ${side.label}`);
+    out.push(...trialsFromRunResult(await runBenchJson(side, opts), `${side.label}-${i + 1}`));
+  });
   return out;
 }
