@@ -47,7 +47,7 @@ function trialOptions(o: { scenario?: string; duration?: string; budget?: string
   if (o.duration !== undefined) parseDurationMs(o.duration); // fail now, not after the first trial
   const budgetMs = o.budget === undefined ? undefined : tryParseDurationMs(o.budget);
   if (budgetMs === null) throw ERR_INVALID_ARG(['--budget', `expected a duration like 170s or 3m, found ${JSON.stringify(o.budget)}`]);
-  return { scenario: o.scenario as string, duration: o.duration, log, ...(budgetMs !== undefined ? { budgetMs, minRounds: MIN_TRIALS } : {}) };
+  return { scenario: o.scenario as string, duration: o.duration, log, ...(budgetMs !== undefined ? { budgetMs } : {}) };
 }
 
 function writeFile(file: string, text: string): void {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ERR_INVALID_ARG, ERR_TRIAL_FAILED } from '../../lib/errors.js';
 import { EXIT_INTERRUPTED } from '../../lib/exit-codes.js';
 import { RESULT_SCHEMA, type RunResult } from '../../lib/result.js';
+import { MIN_TRIALS } from './gate.js';
 import { trialsFromRunResult, type TrialRecord } from './records.js';
 
 /** This package's root (the build that is running now). */
@@ -38,7 +39,7 @@ export interface TrialOptions {
    * longest round so far, end past it — once `minRounds` rounds are in. Unbounded when absent.
    */
   budgetMs?: number;
-  /** rounds that run whatever the budget (default 3, the gate's minimum a side) */
+  /** rounds that run whatever the budget (default MIN_TRIALS, the fewest a side the gate judges) */
   minRounds?: number;
   log?: (line: string) => void;
 }
@@ -117,17 +118,17 @@ export function interleaveOrder(rounds: number): Array<0 | 1> {
  * mean: a runner slowed by a neighbour stays slow for a while, and ending a round or two early
  * costs the gate little power, while overrunning costs the whole job its time limit.
  */
-export function startNextRound(done: number, rounds: number, elapsedMs: number, longestRoundMs: number, budgetMs?: number, minRounds = 3): boolean {
+export function startNextRound(done: number, rounds: number, elapsedMs: number, longestRoundMs: number, budgetMs?: number, minRounds = MIN_TRIALS): boolean {
   if (done >= rounds) return false;
   if (done < minRounds || budgetMs === undefined) return true;
   return elapsedMs + longestRoundMs <= budgetMs;
 }
 
 /**
- * Runs `round(i)` for i = 0 … rounds-1 while startNextRound allows it; returns how many ran.
- * The one place the budget is kept, for both drivers below.
+ * Runs `round(i)` for i = 0 … rounds-1 while startNextRound allows it. The one place the
+ * budget is kept, for both drivers below.
  */
-async function runRounds(rounds: number, opts: TrialOptions, round: (i: number) => Promise<void>): Promise<number> {
+async function runRounds(rounds: number, opts: TrialOptions, round: (i: number) => Promise<void>): Promise<void> {
   const t0 = Date.now();
   let longest = 0;
   let done = 0;
@@ -140,7 +141,6 @@ async function runRounds(rounds: number, opts: TrialOptions, round: (i: number) 
   if (done < rounds) {
     opts.log?.(`stopped after ${done} of ${rounds} rounds: another would end past the ${((opts.budgetMs ?? 0) / 1000).toFixed(0)} s budget (${((Date.now() - t0) / 1000).toFixed(0)} s so far)`);
   }
-  return done;
 }
 
 /**
