@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ERR_FILE_READ, ERR_INVALID_ARG, ERR_INVALID_CONFIG } from '../lib/errors.js';
 import type { LatencyModel, UpstreamOptions } from './types.js';
+import { zodProblems } from '../lib/zod-problems.js';
 
 const num = z.number().finite().nonnegative();
 const rate = z.number().min(0).max(1);
@@ -52,9 +53,6 @@ const schema = z
   .partial()
   .strict();
 
-function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-}
 
 /** Reads a YAML (or JSON) file into upstream options; throws GbError listing every problem. */
 export function loadUpstreamConfigFile(path: string): Partial<UpstreamOptions> {
@@ -73,7 +71,7 @@ export function loadUpstreamConfigFile(path: string): Partial<UpstreamOptions> {
   // YAML keys like `500:` arrive as strings; zod's object keys are strings too, so this matches.
   const result = schema.safeParse(doc);
   if (!result.success) {
-    const problems = formatIssues(result.error);
+    const problems = zodProblems(result.error);
     throw ERR_INVALID_CONFIG([path, String(problems.length)], problems);
   }
   return result.data as Partial<UpstreamOptions>;

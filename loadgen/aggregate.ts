@@ -1,46 +1,14 @@
 // Pure functions from recorded histograms and counters to the result contract
 // (lib/result.ts), in the style of autocannon's aggregateResult: no I/O, no clocks, so the
 // runner and reports can re-aggregate, merge and re-analyse stored results.
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+import { decode, encode, mergeEncoded, percentilesOf, percentilesOrNull } from '../lib/measure.js';
 import type { LoadgenSelf, NamedStats, Percentiles, SecondSample, VariantResult } from '../lib/result.js';
 
+// the histogram vocabulary lives in lib/measure.ts; re-exported as the load generator's API
+export { decode, encode, mergeEncoded, percentilesOf, percentilesOrNull };
+
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-/** Percentiles in ms of a histogram of µs values; all zero when empty (count says so). */
-export function percentilesOf(h: Histogram): Percentiles {
-  if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 };
-  const at = (p: number) => h.getValueAtPercentile(p) / 1000;
-  return {
-    p50: at(50),
-    p90: at(90),
-    p95: at(95),
-    p99: at(99),
-    p999: at(99.9),
-    max: h.maxValue / 1000,
-    mean: round3(h.mean / 1000),
-    count: h.totalCount,
-  };
-}
-
-export function percentilesOrNull(h: Histogram | null | undefined): Percentiles | null {
-  return h && h.totalCount > 0 ? percentilesOf(h) : null;
-}
-
-export function decode(encoded: string): Histogram {
-  return decodeFromCompressedBase64(encoded, 32, false);
-}
-
-export function encode(h: Histogram): string {
-  return encodeIntoCompressedBase64(h);
-}
-
-/** Merges two encoded histograms (e.g. one per load-generator process) into one. */
-export function mergeEncoded(a: string, b: string): string {
-  const out = build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 32 });
-  out.add(decode(a));
-  out.add(decode(b));
-  return encode(out);
-}
 
 /** Locust's current_rps: the mean of the last 10 complete seconds. */
 export function currentRps(series: readonly SecondSample[]): number {

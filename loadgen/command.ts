@@ -8,7 +8,8 @@ import type { ClosedModelConfig, LoadOptions, OpenModelConfig, RequestTemplateCo
 import { validateLoadOptions } from './config.js';
 import { startLoad } from './run.js';
 import { SEED_TEMPLATE } from './seed.js';
-import { renderTable } from './table.js';
+import { OVERHEAD_HEADER } from '../lib/measure.js';
+import { renderSeedTable } from '../reports/seed-table.js';
 
 export interface LoadFlags {
   users?: string;
@@ -139,7 +140,7 @@ export async function buildLoadOptions(url: string, f: LoadFlags): Promise<LoadO
     warmupMs: warmupMs ?? 0,
     templates: [template],
     // the seed's Locust script records the overhead header: so does --seed-body, unless told otherwise
-    recordHeaders: f.recordHeader.length === 0 && f.seedBody ? [f.overheadHeader ?? 'x-litellm-overhead-duration-ms'] : f.recordHeader,
+    recordHeaders: f.recordHeader.length === 0 && f.seedBody ? [f.overheadHeader ?? OVERHEAD_HEADER] : f.recordHeader,
     ...(f.overheadHeader ? { overheadHeader: f.overheadHeader } : {}),
     requestTimeoutMs: timeoutMs,
     requestIdHeader: f.requestId,
@@ -159,7 +160,7 @@ export async function loadCommand(url: string, f: LoadFlags): Promise<void> {
     const run = startLoad({ ...opts, signal: ac.signal, progress: true });
     const result = await run.result;
     if (f.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else process.stdout.write(renderTable(result) + '\n');
+    else process.stdout.write(renderSeedTable(result) + '\n');
   } finally {
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);

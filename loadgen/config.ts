@@ -3,6 +3,8 @@
 // problem with its path, not only the first, as a GbError (exit code 2).
 import { z } from 'zod';
 import { ERR_INVALID_CONFIG } from '../lib/errors.js';
+import { zodProblems } from '../lib/zod-problems.js';
+import { OVERHEAD_HEADER } from '../lib/measure.js';
 
 const positive = z.number().positive();
 const seconds = z.number().nonnegative();
@@ -94,7 +96,7 @@ export const loadOptionsSchema = z
     templates: z.array(templateSchema).min(1),
     recordHeaders: z.array(z.string().min(1)).default([]),
     /** which recorded header is the gateway overhead (result.overhead_ms) */
-    overheadHeader: z.string().min(1).default('x-litellm-overhead-duration-ms'),
+    overheadHeader: z.string().min(1).default(OVERHEAD_HEADER),
     requestTimeoutMs: positive.default(30_000),
     /** send the request id as x-request-id */
     requestIdHeader: z.boolean().default(true),
@@ -124,18 +126,11 @@ export type ResolvedLoadOptions = z.output<typeof loadOptionsSchema>;
 export type ResolvedClosedModel = z.output<typeof closedModelSchema>;
 export type ResolvedOpenModel = z.output<typeof openModelSchema>;
 
-/** Every problem as `path: message`, like the runner's scenario validation. */
-export function problemsOf(error: z.ZodError, prefix = ''): string[] {
-  return error.issues.map((i) => {
-    const p = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-    return `${p || '(root)'}: ${i.message}`;
-  });
-}
 
 export function validateLoadOptions(input: unknown, source = 'load options'): ResolvedLoadOptions {
   const r = loadOptionsSchema.safeParse(input);
   if (!r.success) {
-    const problems = problemsOf(r.error);
+    const problems = zodProblems(r.error);
     throw ERR_INVALID_CONFIG([source, String(problems.length)], problems);
   }
   return r.data;

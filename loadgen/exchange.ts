@@ -11,6 +11,7 @@ import type { CompiledTemplate } from './template.js';
 import { newBodyBuffer, newRequestId, renderBody, renderHeaders } from './template.js';
 import type { Recorder } from './recorder.js';
 import { SseState } from './sse.js';
+import { msToUs } from '../lib/measure.js';
 
 export interface ExchangeOwner {
   rec: Recorder;
@@ -119,7 +120,7 @@ export class Exchange {
         for (let j = 0; j < names.length; j++) {
           if (k.length === names[j].length && k.toString('latin1').toLowerCase() === names[j]) {
             const v = Number.parseFloat(raw[i + 1].toString('latin1'));
-            if (Number.isFinite(v) && v >= 0) rec.headers[j].recordValue(v * 1000 < 1 ? 1 : Math.round(v * 1000));
+            if (Number.isFinite(v) && v >= 0) rec.headers[j].recordValue(msToUs(v));
           }
         }
       }
@@ -144,11 +145,11 @@ export class Exchange {
         if (this.errChunks !== null) rec.logError(t.name, String(this.status), Buffer.concat(this.errChunks).toString());
       } else {
         rec.success(t.nameIndex, end - this.intendedAt, end - (this.sentAt || this.intendedAt));
-        rec.ttfb.recordValue(micros(this.headersAt - this.intendedAt));
+        rec.ttfb.recordValue(msToUs(this.headersAt - this.intendedAt));
         const s = this.sse;
         if (s !== null) {
-          if (s.firstTokenAt > 0) rec.ttft.recordValue(micros(s.firstTokenAt - this.intendedAt));
-          for (let i = 0; i < s.gapCount; i++) rec.itl.recordValue(micros(s.gaps[i]));
+          if (s.firstTokenAt > 0) rec.ttft.recordValue(msToUs(s.firstTokenAt - this.intendedAt));
+          for (let i = 0; i < s.gapCount; i++) rec.itl.recordValue(msToUs(s.gaps[i]));
           rec.promptTokens += s.promptTokens;
           rec.completionTokens += s.completionTokens;
         }
@@ -178,10 +179,6 @@ export class Exchange {
   }
 }
 
-function micros(ms: number): number {
-  const us = Math.round(ms * 1000);
-  return us < 1 ? 1 : us;
-}
 
 /** Error kinds by their usual names (Locust and autocannon users know ECONNRESET etc.). */
 export function errorKind(err: Error & { code?: string; cause?: unknown }): string {

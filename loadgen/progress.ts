@@ -1,7 +1,8 @@
 // A live progress line on a TTY (stderr); nothing when stderr is not a TTY. It only
 // subscribes to the run's 'second' events: the hot path knows nothing of it.
 import type { SecondSample } from '../lib/result.js';
-import { fmt } from './table.js';
+
+const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '-');
 
 export interface ProgressSource {
   on(event: 'second', cb: (s: SecondSample, totals: { requests: number; failures: number; p50_ms: number; p99_ms: number }) => void): unknown;

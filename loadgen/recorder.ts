@@ -2,19 +2,11 @@
 // counters, the per-second window, the bounded error log and request-times store.
 // Plain fields and methods, no closures, no Maps on the success path.
 import { writeFile } from 'node:fs/promises';
-import { build, type Histogram } from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+import { msToUs, newHistogram } from '../lib/measure.js';
 
-/** µs, 1 µs .. 1 h, 3 significant digits. The JS 32-bit-bucket build: measured ~75 ns a
- * record here; WebAssembly is ~17 ns but needs async init and explicit destroy(), and
- * neither matters next to the ~10 µs a request costs. */
-export function newHistogram(): Histogram {
-  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 32, useWebAssembly: false });
-}
-
-export function toMicros(ms: number): number {
-  const us = Math.round(ms * 1000);
-  return us < 1 ? 1 : us > 3_600_000_000 ? 3_600_000_000 : us;
-}
+// re-exported: the load generator's tests and workers build histograms through here
+export { newHistogram };
 
 export interface NameStats {
   latency: Histogram;
@@ -117,14 +109,14 @@ export class Recorder {
 
   /** A completed exchange (any status). `ms` is corrected latency, `uncorrectedMs` from the actual send. */
   success(nameIndex: number, ms: number, uncorrectedMs: number): void {
-    const us = toMicros(ms);
+    const us = msToUs(ms);
     this.requests++;
     this.secRequests++;
     this.latency.recordValue(us);
     this.second.recordValue(us);
     this.byName[nameIndex].latency.recordValue(us);
     this.byName[nameIndex].requests++;
-    if (this.latencyUncorrected !== null) this.latencyUncorrected.recordValue(toMicros(uncorrectedMs));
+    if (this.latencyUncorrected !== null) this.latencyUncorrected.recordValue(msToUs(uncorrectedMs));
   }
 
   failure(nameIndex: number, kind: string): void {

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ERR_FILE_READ, ERR_INVALID_CONFIG } from '../lib/errors.js';
 import { looseSchemas, strictSchemas, type RawProxyConfig } from './config-schema.js';
+import { formatPath, issueProblems } from '../lib/zod-problems.js';
 
 export type { RawProxyConfig, LitellmParams, ModelEntry } from './config-schema.js';
 
@@ -19,11 +20,6 @@ export interface ProxyConfig extends RawProxyConfig {
 const ENV_PREFIX = 'os.environ/';
 const warned = new Set<string>();
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
-  return out || '(root)';
-}
 
 /** Replaces every `os.environ/VAR` string with the variable's value; unset variables are problems. */
 export function resolveEnv(value: unknown, problems: string[], path: PropertyKey[] = []): unknown {
@@ -46,17 +42,13 @@ export function resolveEnv(value: unknown, problems: string[], path: PropertyKey
   return value;
 }
 
+/** Problems, and unknown keys apart: the proxy warns about those (LiteLLM has many settings we ignore). */
 function issueMessages(issues: readonly z.core.$ZodIssue[]): { problems: string[]; unknown: string[] } {
-  const problems: string[] = [];
-  const unknown: string[] = [];
-  for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const k of issue.keys) unknown.push(formatPath([...issue.path, k]));
-    } else {
-      problems.push(`${formatPath(issue.path)}: ${issue.message}`);
-    }
-  }
-  return { problems, unknown };
+  const all = issueProblems(issues);
+  return {
+    problems: all.filter((p) => !p.unknownKey).map((p) => `${formatPath(p.path)}: ${p.message}`),
+    unknown: all.filter((p) => p.unknownKey).map((p) => formatPath(p.path)),
+  };
 }
 
 function warnUnknown(source: string, keys: string[]): void {

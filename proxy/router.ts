@@ -6,6 +6,7 @@ import { looseSchemas } from './config-schema.js';
 import { resolveEnv, type ProxyConfig } from './config.js';
 import { Deployment, PoolSet, type DeploymentInit } from './deployment.js';
 import type { DeploymentSpec } from './hooks.js';
+import { zodProblems } from '../lib/zod-problems.js';
 
 export type RoutingStrategy = 'simple-shuffle' | 'least-busy';
 
@@ -68,7 +69,7 @@ export class Router {
     const resolved = resolveEnv(spec.litellmParams, problems, ['litellm_params']);
     const parsed = looseSchemas.litellmParams.safeParse(resolved);
     if (!parsed.success) {
-      for (const i of parsed.error.issues) problems.push(`litellm_params.${i.path.join('.')}: ${i.message}`);
+      problems.push(...zodProblems(parsed.error, ['litellm_params']));
     } else if (parsed.data.model.includes('/') && !parsed.data.model.startsWith('openai/')) {
       problems.push('litellm_params.model: only openai-compatible deployments (openai/<model>) are supported');
     }

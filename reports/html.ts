@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import { ninesDistribution, OVERHEAD_HEADER, type NinesDistribution } from '../lib/measure.js';
 import type { RunResult, VariantResult } from '../lib/result.js';
-import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows, OVERHEAD_HEADER } from './tables.js';
+import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { findings } from './findings.js';
 
 const require = createRequire(import.meta.url);
@@ -19,27 +19,9 @@ function uplot(): { js: string; css: string } {
   return uplotAssets;
 }
 
-export interface Distribution {
-  /** x: "nines" = −log10(1 − p/100): 0 = p0, 1 = p90, 2 = p99, 3 = p99.9 */
-  nines: number[];
-  ms: (number | null)[];
-}
-
-/** The percentile distribution of an encoded histogram (µs), on a nines grid. */
-export function distribution(encoded: string | undefined): Distribution | null {
-  if (!encoded) return null;
-  const h = decodeFromCompressedBase64(encoded);
-  if (h.totalCount === 0) return null;
-  const maxNines = Math.min(5, Math.max(1, Math.log10(h.totalCount)));
-  const nines: number[] = [];
-  const out: (number | null)[] = [];
-  for (let n = 0; n <= maxNines + 1e-9; n += 0.05) {
-    const p = 100 * (1 - 10 ** -n);
-    nines.push(Math.round(n * 100) / 100);
-    out.push(h.getValueAtPercentile(p) / 1000);
-  }
-  return { nines, ms: out };
-}
+export type Distribution = NinesDistribution;
+/** The percentile distribution of an encoded histogram (µs), on the nines grid (lib/measure.ts). */
+export const distribution = ninesDistribution;
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

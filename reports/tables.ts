@@ -1,33 +1,11 @@
 // The rows of the report tables as plain strings, built once from a result and laid out by
 // console.ts (cli-table3), markdown.ts and html.ts.
-import type { RunResult, VariantResult } from '../lib/result.js';
+import { failureCount, type RunResult, type VariantResult } from '../lib/result.js';
 import { int, ms, rps } from './format.js';
 
-export const OVERHEAD_HEADER = 'x-litellm-overhead-duration-ms';
-export const SEED_HEAD = ['Type', 'Name', '# reqs', '# fails', 'Median (ms)', '95%ile (ms)', '99%ile (ms)', 'Average (ms)', 'Current RPS'];
+export { SEED_HEAD, seedRows } from './seed-table.js';
 
-function failCount(v: VariantResult): number {
-  let n = 0;
-  for (const k in v.failures) n += v.failures[k];
-  return n;
-}
-
-/** The seed page's per-variant table: one row per request name, then Custom rows (overhead, TTFT). */
-export function seedRows(v: VariantResult): string[][] {
-  const rows: string[][] = [];
-  const byName = v.by_name && v.by_name.length > 0 ? v.by_name : [{ type: 'POST', name: '/chat/completions', requests: v.requests, failures: failCount(v), latency_ms: v.latency_ms }];
-  for (const n of byName) {
-    const share = v.requests > 0 ? n.requests / v.requests : 0;
-    rows.push([n.type, n.name, int(n.requests), int(n.failures), ms(n.latency_ms.p50), ms(n.latency_ms.p95), ms(n.latency_ms.p99), ms(n.latency_ms.mean), rps(v.current_rps * share)]);
-  }
-  const o = v.overhead_ms;
-  if (o) rows.push(['Custom', 'LiteLLM Overhead Duration (ms)', int(o.count), '', ms(o.p50), ms(o.p95), ms(o.p99), ms(o.mean), rps(v.current_rps)]);
-  const t = v.ttft_ms;
-  if (t) rows.push(['Custom', 'Time to first token (ms)', int(t.count), '', ms(t.p50), ms(t.p95), ms(t.p99), ms(t.mean), rps(v.current_rps)]);
-  const l = v.overhead_ledger_ms;
-  if (l) rows.push(['Custom', 'Overhead from upstream ledger (ms)', int(l.count), '', ms(l.p50), ms(l.p95), ms(l.p99), ms(l.mean), rps(v.current_rps)]);
-  return rows;
-}
+const failCount = (v: VariantResult): number => failureCount(v.failures);
 
 export const COMPARE_HEAD = ['Variant', 'p50', 'p95', 'p99', 'avg', 'ovh p50', 'ovh p95', 'ovh p99', 'RPS', 'fails', 'CPU µs/req', 'RSS MB', 'integrity'];
 

@@ -11,8 +11,9 @@ import { ERR_FILE_READ, ERR_INVALID_SCENARIO } from '../lib/errors.js';
 import type { CompareSettings, GatewayTargetSpec } from './targets/targets-schema.js';
 import { parseThresholdSpec } from '../reports/thresholds/index.js';
 import { scenarioSchema, type CallbacksSetting, type MatrixInput, type RedisSetting, type TemplateInput } from './scenario-schema.js';
+import { formatPath, issueProblems } from '../lib/zod-problems.js';
+import { OVERHEAD_HEADER } from '../lib/measure.js';
 
-export const OVERHEAD_HEADER = 'x-litellm-overhead-duration-ms';
 export const SEED_MODEL = 'db-openai-endpoint';
 export const DEFAULT_MASTER_KEY = 'sk-1234';
 
@@ -101,13 +102,6 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: (st
   return value;
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
-  return s;
-}
-
 function lineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): number | null {
   // Walk up until a node exists (a missing key is reported at its parent's line).
   for (let n = path.length; n >= 0; n--) {
@@ -115,13 +109,6 @@ function lineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): n
     if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
   }
   return null;
-}
-
-function issueMessages(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string }[] {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => ({ path: [...issue.path, k], message: 'unknown key' }));
-  }
-  return [{ path: issue.path, message: issue.message }];
 }
 
 /** Validates scenario text; never throws for a bad scenario, returns every problem instead. */
@@ -148,10 +135,8 @@ export function parseScenario(text: string, file: string, env: NodeJS.ProcessEnv
   const envPaths = new Set(found.map((p) => formatPath(p.path)));
   const parsed = scenarioSchema.safeParse(data);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      for (const { path, message } of issueMessages(issue)) {
-        if (!envPaths.has(formatPath(path))) found.push({ path: path as (string | number)[], message: lowerFirst(message) });
-      }
+    for (const { path, message } of issueProblems(parsed.error.issues)) {
+      if (!envPaths.has(formatPath(path))) found.push({ path: path as (string | number)[], message: lowerFirst(message) });
     }
   }
   const s = parsed.success ? parsed.data : null;

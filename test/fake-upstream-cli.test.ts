@@ -94,7 +94,7 @@ test('config file: valid YAML loads; every problem is listed with its path', (t)
       assert.ok(err instanceof GbError);
       assert.equal(err.exitCode, 2);
       const text = err.problems.join('\n');
-      for (const path of ['port', 'latency', 'faults.hangRate', 'faults.errorRates', '(root)']) assert.ok(text.includes(`${path}:`), `${path} in\n${text}`);
+      for (const path of ['port', 'latency', 'faults.hangRate', 'faults.errorRates.404', 'bogus']) assert.ok(text.includes(`${path}:`), `${path} in\n${text}`);
       return true;
     },
   );

@@ -2,8 +2,9 @@
 // templates, options validation and the table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregate, currentRps, decode, mergeEncoded, percentilesOf, encode, renderTable, SEED_TEMPLATE, validateLoadOptions } from '../loadgen/index.js';
+import { aggregate, currentRps, decode, mergeEncoded, percentilesOf, encode, SEED_TEMPLATE, validateLoadOptions } from '../loadgen/index.js';
 import { newHistogram } from '../loadgen/recorder.js';
+import { renderSeedTable } from '../reports/seed-table.js';
 import { compileTemplates, renderBody, renderHeaders, newBodyBuffer } from '../loadgen/template.js';
 import { templateSchema } from '../loadgen/config.js';
 import { parseWait } from '../loadgen/command.js';
@@ -98,7 +99,7 @@ test('validateLoadOptions lists every problem with its path', () => {
     () => validateLoadOptions({ targets: ['ftp://x'], model: { kind: 'closed', users: 0, spawnRate: 1 }, durationMs: -1, templates: [{ path: 'nope' }] }),
     (e: unknown) => {
       if (!isGbError(e) || e.exitCode !== 2) return false;
-      const want = ['targets.0', 'model', 'durationMs', 'templates.0.path'];
+      const want = ['targets[0]', 'model', 'durationMs', 'templates[0].path'];
       return want.every((w) => e.problems.some((p) => p.startsWith(w)));
     },
   );
@@ -145,7 +146,7 @@ test('the table has name, Custom and requests-only Aggregated rows, and says why
   assert.equal(r.rps, 10);
   assert.equal(r.overhead_ms?.p50, 2);
   assert.equal(r.reliable, false);
-  const table = renderTable(r);
+  const table = renderSeedTable(r);
   const agg = table.split('\n').find((l) => l.includes('Aggregated'))!;
   // HDR reports a bucket's highest equivalent value: 50 ms at 3 significant digits is 50.02
   assert.match(agg, /│ 100\s+│ 0\s+│ 50\.0\d\s+│ 95\.0\d\s+│ 99\.0\d\s+│ 50\.5\d/);

@@ -9,6 +9,7 @@ import type { DeploymentSpec } from '../hooks.js';
 import type { KeyAuth } from './auth.js';
 import { hashKey, parseKeyDurationMs, type KeyFields, type KeyRow, type KeyStore } from './keys.js';
 import type { ModelStore, ModelSync } from './models.js';
+import { zodProblems } from '../../lib/zod-problems.js';
 
 export interface ManagementPluginOptions {
   isMaster(authHeader: string | undefined): boolean;
@@ -75,7 +76,7 @@ function parse<T>(schema: z.ZodType<T>, req: FastifyRequest): T {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const param = issue.path.join('.') || null;
-  throw new HttpError(400, `invalid request body: ${r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`, 'invalid_request_error', 'invalid_body', param);
+  throw new HttpError(400, `invalid request body: ${zodProblems(r.error).join('; ')}`, 'invalid_request_error', 'invalid_body', param);
 }
 
 function fieldsOf(b: z.infer<typeof keyFieldsSchema>): KeyFields {

@@ -4,8 +4,7 @@
 // target; CPU is charged from /proc deltas over that target's own rounds only, RSS is the
 // peak seen while it was loaded.
 import type { Histogram } from 'hdr-histogram-js';
-import { encode, percentilesOf } from '../../loadgen/aggregate.js';
-import { newHistogram } from '../../loadgen/recorder.js';
+import { encode, newHistogram, percentilesOf } from '../../lib/measure.js';
 import { sampleProcesses } from '../../lib/proc-stats.js';
 import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerOverhead } from './ledger-overhead.js';
 import type { LoadgenSelf } from '../../lib/result.js';

@@ -8,7 +8,7 @@
 // All values are wall-clock µs from performance.timeOrigin + now() in each process.
 import type { Histogram } from 'hdr-histogram-js';
 import { request } from 'undici';
-import { newHistogram } from '../../loadgen/recorder.js';
+import { newHistogram } from '../../lib/measure.js';
 import type { ClientTimes, LedgerRow } from './types.js';
 
 export interface LedgerOverhead {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { bearer, splitBaseUrl } from './base-url.js';
 import { gatewayConfig, writeConfig } from './gateway-config.js';
 import { freePort, spawnService, waitForHttp, lastLines } from './process.js';
-import { OVERHEAD_HEADER } from './reference.js';
+import { OVERHEAD_HEADER } from '../../lib/measure.js';
 import type { LitellmSpec } from './targets-schema.js';
 import { startTimeout, type StartOutcome, type TargetContext } from './types.js';
 

@@ -4,12 +4,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OVERHEAD_HEADER } from '../../lib/measure.js';
 import { gatewayConfig, writeConfig } from './gateway-config.js';
 import { spawnService, waitForOutput } from './process.js';
 import type { ReferenceSpec } from './targets-schema.js';
 import { startTimeout, type StartOutcome, type TargetContext } from './types.js';
 
-export const OVERHEAD_HEADER = 'x-litellm-overhead-duration-ms';
 
 function benchCli(): string {
   // dist/runner/targets/reference.js → dist/cli/bench.js
