@@ -53,6 +53,10 @@ export interface EncodedHistograms {
   itl?: string;
   /** one per recorded response header, keyed by header name; values in µs (header ms × 1000) */
   headers: Record<string, string>;
+  /** overhead measured from the upstream's ledger, and its request/response halves (gateway comparisons) */
+  overhead_ledger?: string;
+  request_path?: string;
+  response_path?: string;
 }
 
 /** Statistics for one request name (a template) — a row of the Locust-style table. */
@@ -105,6 +109,34 @@ export interface VariantResult {
   timeseries: SecondSample[];
   histograms: EncodedHistograms;
   notes?: string[];
+  /** set on the variants of a gateway comparison: one variant per target */
+  gateway?: GatewayExtras;
+}
+
+/**
+ * What a gateway comparison (a scenario with `targets:`) adds to a variant. Its `overhead_ms`
+ * is the gateway's own header (null when it sends none); `overhead_ledger_ms` is measured the
+ * same way for every target (client latency − the upstream's holding time), so that is the
+ * figure the comparison ranks by.
+ */
+export interface GatewayExtras {
+  /** the target's type: reference, portkey, nginx, direct, url, litellm */
+  kind: string;
+  /** rounds this target ran (interleaved with the others) */
+  rounds: number;
+  overhead_request_path_ms: Percentiles | null;
+  overhead_response_path_ms: Percentiles | null;
+  /** client requests with no ledger entry (the gateway lost the id, or the ledger dropped it) */
+  ledger_unmatched: number;
+}
+
+/** What a gateway comparison adds to the run: how the rounds went and which targets could not run. */
+export interface ComparisonExtras {
+  rounds: number;
+  round_ms: number;
+  /** target names in the order each round visits them */
+  order: string[];
+  skipped: { name: string; target: string; unavailable: string }[];
 }
 
 export interface RunResult {
@@ -116,4 +148,6 @@ export interface RunResult {
   end_time: string;
   partial?: boolean;
   variants: VariantResult[];
+  /** set when the run was a gateway comparison; its variants are the targets */
+  comparison?: ComparisonExtras;
 }

@@ -4,7 +4,7 @@ import { ERR_INVALID_ARG } from '../lib/errors.js';
 import { renderCompare } from './compare.js';
 import { renderConsole } from './console.js';
 import { renderHtml } from './html.js';
-import { readResult } from './load-result.js';
+import { readResult } from '../lib/result-file.js';
 import { renderMarkdown } from './markdown.js';
 
 export const FORMATS = ['console', 'md', 'html', 'json'] as const;

@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import type { RunResult, VariantResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { findings } from './findings.js';
+import { renderGatewayTable } from './gateways/index.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
 /** No rule between body rows: the tables stay as compact as the seed's. */
@@ -32,6 +33,11 @@ export function renderConsole(r: RunResult): string {
   const out: string[] = [];
   out.push(`gatebench · ${r.scenario} · run ${r.run_id}${r.partial ? ' · PARTIAL' : ''}`);
   out.push(`machine: ${machineLine(r)}`);
+  if (r.comparison) {
+    // a gateway comparison: targets side by side, as the seed's "LiteLLM vs Portkey" table
+    out.push(renderGatewayTable(r));
+    return out.join('\n') + '\n';
+  }
   for (const v of r.variants) {
     out.push('');
     out.push(`── ${v.name} ── ${v.duration_s.toFixed(0)} s measured, ${v.requests.toLocaleString('en-US')} requests`);

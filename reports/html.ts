@@ -9,6 +9,7 @@ import { ninesDistribution, OVERHEAD_HEADER, type NinesDistribution } from '../l
 import type { RunResult, VariantResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { findings } from './findings.js';
+import { gatewayOverheadSeries, gatewayTable } from './gateways/index.js';
 
 const require = createRequire(import.meta.url);
 let uplotAssets: { js: string; css: string } | null = null;
@@ -38,6 +39,7 @@ interface ChartData {
   time: { t: number[]; p50: (number | null)[][]; p99: (number | null)[][]; rps: (number | null)[][] };
   latency: (Distribution | null)[];
   overhead: (Distribution | null)[];
+  overheadTitle: string;
 }
 
 function chartData(r: RunResult): ChartData {
@@ -58,8 +60,14 @@ function chartData(r: RunResult): ChartData {
       p99: r.variants.map((v) => col(v, (s) => s.p99_ms)),
       rps: r.variants.map((v) => col(v, (s) => s.requests)),
     },
-    latency: r.variants.map((v) => distribution(v.histograms.latency)),
-    overhead: r.variants.map((v) => distribution(v.histograms.headers?.[OVERHEAD_HEADER])),
+    ...(r.comparison
+      ? // every target's overhead measured the same way (the ledger), on one chart
+        { latency: gatewayOverheadSeries(r).latency, overhead: gatewayOverheadSeries(r).overhead, overheadTitle: 'Gateway overhead by percentile, from the upstream’s ledger (ms, log)' }
+      : {
+          latency: r.variants.map((v) => distribution(v.histograms.latency)),
+          overhead: r.variants.map((v) => distribution(v.histograms.headers?.[OVERHEAD_HEADER])),
+          overheadTitle: 'Gateway overhead by percentile (ms, log)',
+        }),
   };
 }
 
@@ -104,7 +112,7 @@ const CLIENT = String.raw`
     });
   }
   dist('chart-latency-dist', 'Latency by percentile (ms, log)', D.latency);
-  dist('chart-overhead-dist', 'Gateway overhead by percentile (ms, log)', D.overhead);
+  dist('chart-overhead-dist', D.overheadTitle, D.overhead);
   document.body.setAttribute('data-charts-drawn', String(drawn));
 })();
 `;
@@ -112,6 +120,12 @@ const CLIENT = String.raw`
 /** JSON that is safe inside a <script> element. */
 function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** A gateway comparison's table (targets as columns) and its notes. */
+function gatewaysSection(r: RunResult): string {
+  const g = gatewayTable(r);
+  return `<h2>Gateways</h2>\n${htmlTable(g.head, g.rows, 1)}\n<ul>${g.notes.map((x) => `<li><small>${esc(x)}</small></li>`).join('')}</ul>`;
 }
 
 export function renderHtml(r: RunResult): string {
@@ -135,8 +149,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.bad{color:#b00;f
 <body data-charts-drawn="0">
 <h1>gatebench: ${esc(r.scenario)}${r.partial ? ' (partial)' : ''}</h1>
 <p><small>Run ${esc(r.run_id)}, ${esc(r.start_time)} → ${esc(r.end_time)}. Machine: ${esc(machineLine(r))}.</small></p>
-<h2>Comparison</h2><p><small>Latency and overhead in ms.</small></p>
-${htmlTable(COMPARE_HEAD, comparisonRows(r), 1)}
+${r.comparison ? gatewaysSection(r) : `<h2>Comparison</h2><p><small>Latency and overhead in ms.</small></p>\n${htmlTable(COMPARE_HEAD, comparisonRows(r), 1)}`}
 ${f.length ? `<h2>Findings</h2><ul>${f.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${n.length ? `<h2>Notes</h2><ul>${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 <h2>Over time</h2>

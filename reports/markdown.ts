@@ -2,6 +2,7 @@
 import type { RunResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { findings } from './findings.js';
+import { renderGatewayMarkdown } from './gateways/index.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -18,6 +19,11 @@ export function renderMarkdown(r: RunResult): string {
   out.push(`# gatebench: ${r.scenario}${r.partial ? ' (partial)' : ''}`);
   out.push('');
   out.push(`Run \`${r.run_id}\`, ${r.start_time} → ${r.end_time}. Machine: ${machineLine(r)}.`);
+  if (r.comparison) {
+    out.push('');
+    out.push(renderGatewayMarkdown(r));
+    return out.join('\n');
+  }
   for (const v of r.variants) {
     out.push('');
     out.push(`## ${v.name}`);

@@ -42,14 +42,12 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
     return;
   }
   const plan = planRun(file, overrides, f.variants);
-  if (plan.scenario.targets.length > 0) {
-    const g = await runGatewaysScenario(plan.scenario, { out: f.out, log: (m) => process.stderr.write(`${m}\n`), handleSigint: true });
-    process.stdout.write(f.json ? `${JSON.stringify(g.result)}\n` : `${g.text}\n`);
-    process.stderr.write(`results: ${g.files.join(', ')}\n`);
-    if (g.interrupted) process.exitCode = EXIT_INTERRUPTED;
-    return;
-  }
-  const out = await runScenario({ file, overrides, variants: f.variants, out: f.out, progress: process.stderr.isTTY === true && !f.json, handleSigint: true });
+  // a gateway comparison (`targets:`) is a run like any other from here on: the same result,
+  // the same files and the same thresholds
+  const out =
+    plan.scenario.targets.length > 0
+      ? await runGatewaysScenario(plan.scenario, { out: f.out, log: (m) => process.stderr.write(`${m}\n`), handleSigint: true })
+      : await runScenario({ file, overrides, variants: f.variants, out: f.out, progress: process.stderr.isTTY === true && !f.json, handleSigint: true });
   if (f.json) process.stdout.write(`${JSON.stringify(out.result)}\n`);
   else process.stdout.write(renderConsole(out.result));
   process.stderr.write(`results: ${out.files.join(', ')}\n`);

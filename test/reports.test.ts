@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { readResult } from '../reports/load-result.js';
+import { readResult } from '../lib/result-file.js';
 import { renderConsole } from '../reports/console.js';
 import { renderMarkdown } from '../reports/markdown.js';
 import { renderHtml, distribution } from '../reports/html.js';

@@ -1,11 +1,20 @@
-// The gateway comparison table and chart data, from a hand-made comparison result.
+// The gateway comparison table and chart data, from a hand-made comparison in the old
+// `gatebench/gateways@1` form, converted on load into the result contract as files are.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encode, percentilesOf } from '../loadgen/aggregate.js';
-import { newHistogram } from '../loadgen/recorder.js';
-import { gatewayOverheadSeries, gatewayTable, renderGatewayMarkdown, renderGatewayTable } from '../reports/gateways/index.js';
-import { comparisonToVariants } from '../runner/targets/to-variant.js';
-import type { ComparisonResult, TargetKind, TargetResult } from '../runner/targets/types.js';
+import { encode, newHistogram, percentilesOf } from '../lib/measure.js';
+import { fromGatewaysV1, type GatewaysV1, type TargetResultV1 } from '../lib/gateways-v1.js';
+import type { RunResult } from '../lib/result.js';
+import { gatewayOverheadSeries, gatewayTable as tableOf, renderGatewayMarkdown as markdownOf, renderGatewayTable as terminalOf } from '../reports/gateways/index.js';
+import type { TargetKind } from '../runner/targets/types.js';
+
+type ComparisonResult = GatewaysV1;
+type TargetResult = TargetResultV1;
+const asResult = (c: ComparisonResult): RunResult => fromGatewaysV1(c, 'gateways.json');
+const gatewayTable = (c: ComparisonResult) => tableOf(asResult(c));
+const renderGatewayTable = (c: ComparisonResult) => terminalOf(asResult(c));
+const renderGatewayMarkdown = (c: ComparisonResult) => markdownOf(asResult(c));
+const comparisonToVariants = (c: ComparisonResult) => asResult(c).variants;
 
 function hist(valuesUs: number[]) {
   const h = newHistogram();
@@ -97,7 +106,7 @@ test('renderings: terminal table and Markdown carry the same cells and notes', (
 });
 
 test('chart data: every target on one percentile axis (reports/html.ts nines grid)', () => {
-  const s = gatewayOverheadSeries(result);
+  const s = gatewayOverheadSeries(asResult(result));
   assert.deepEqual(s.variants, ['reference', 'portkey', 'direct']);
   assert.equal(s.overhead.length, 3);
   assert.equal(s.overhead_header[1], null, 'portkey sends no overhead header');
@@ -114,7 +123,7 @@ test('chart data: every target on one percentile axis (reports/html.ts nines gri
 test('result contract: one variant per target, with the ledger figures and the header histogram', () => {
   const vs = comparisonToVariants(result);
   assert.deepEqual(
-    vs.map((v) => [v.name, v.target]),
+    vs.map((v) => [v.name, v.gateway?.kind]),
     [
       ['reference', 'reference'],
       ['portkey', 'portkey'],

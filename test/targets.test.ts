@@ -18,6 +18,7 @@ import { loadgenRound } from '../runner/targets/loadgen-round.js';
 import { onPath } from '../runner/targets/process.js';
 import { gatewayTargetsSchema, type GatewayTargetSpec } from '../runner/targets/targets-schema.js';
 import { isUnavailable, type StartedTarget, type TargetContext } from '../runner/targets/types.js';
+import { failureCount } from '../lib/result.js';
 
 function alive(pid: number): boolean {
   try {
@@ -170,13 +171,13 @@ describe('targets', () => {
         rounds: 2,
         roundMs: 300,
       });
-      assert.equal(result.skipped.length, 1);
-      assert.equal(result.targets.length, 1);
-      const d = result.targets[0];
-      assert.equal(d.rounds, 2);
+      assert.equal(result.comparison.skipped.length, 1);
+      assert.equal(result.variants.length, 1);
+      const d = result.variants[0];
+      assert.equal(d.gateway?.rounds, 2);
       assert.ok(d.requests > 0);
-      assert.equal(d.failed, 0);
-      assert.equal(d.ledger_unmatched, 0);
+      assert.equal(failureCount(d.failures), 0);
+      assert.equal(d.gateway?.ledger_unmatched, 0);
       assert.equal(d.overhead_ledger_ms?.count, d.requests);
       assert.equal(d.gateway_cpu_us_per_req, null, 'direct charges no process');
     } finally {
@@ -210,11 +211,11 @@ describe('interleaved rounds', () => {
       warmupMs: 100,
     });
     assert.deepEqual(calls, ['a-1', 'b-1', 'a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
-    assert.deepEqual(result.order, ['a', 'b']);
-    for (const t of result.targets) {
-      assert.equal(t.rounds, 3);
+    assert.deepEqual(result.comparison.order, ['a', 'b']);
+    for (const t of result.variants) {
+      assert.equal(t.gateway?.rounds, 3);
       // every client request of the target's rounds found in the ledger pages of those rounds
-      assert.equal(t.ledger_unmatched, 0, t.name);
+      assert.equal(t.gateway?.ledger_unmatched, 0, t.name);
       assert.equal(t.overhead_ledger_ms?.count, t.requests, t.name);
     }
   });

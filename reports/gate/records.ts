@@ -8,9 +8,11 @@
 //    when its variants carry that setting (a runner that ran N trials in one result);
 //  - a trials file `{schema: 'gatebench/trials@1', scenario, trials: TrialRecord[]}`;
 //  - a baseline `{schema: 'gatebench/baseline@1', scenario, created, trials: TrialRecord[]}`.
-import { readFileSync } from 'node:fs';
-import { ERR_FILE_READ, ERR_INVALID_RESULT } from '../../lib/errors.js';
+import { ERR_INVALID_RESULT } from '../../lib/errors.js';
 import { failureCount, RESULT_SCHEMA, type RunResult, type VariantResult } from '../../lib/result.js';
+import { isResultSchema, readJsonFile, resultFromJson } from '../../lib/result-file.js';
+
+export { readJsonFile };
 
 export const BASELINE_SCHEMA = 'gatebench/baseline@1';
 export const TRIALS_SCHEMA = 'gatebench/trials@1';
@@ -113,9 +115,9 @@ function checkTrials(file: string, trials: unknown): TrialRecord[] {
 /** Trials from parsed JSON of any accepted kind (see the top of this file). */
 export function trialsFromJson(file: string, data: unknown): { scenario: string; trials: TrialRecord[]; rounds?: string } {
   const schema = (data as { schema?: unknown } | null)?.schema;
-  if (schema === RESULT_SCHEMA) {
-    const r = data as RunResult;
-    if (!Array.isArray(r.variants)) throw ERR_INVALID_RESULT([file, 'variants must be a list']);
+  if (isResultSchema(schema)) {
+    // a gateway comparison's result too (also in the old gatebench/gateways@1 form)
+    const r = resultFromJson(file, data);
     return { scenario: r.scenario, trials: trialsFromRunResult(r, r.run_id ?? file) };
   }
   if (schema === BASELINE_SCHEMA || schema === TRIALS_SCHEMA) {
@@ -125,20 +127,6 @@ export function trialsFromJson(file: string, data: unknown): { scenario: string;
     return { scenario: t.scenario, trials, ...(t.rounds ? { rounds: t.rounds } : {}) };
   }
   throw ERR_INVALID_RESULT([file, `expected schema ${RESULT_SCHEMA}, ${TRIALS_SCHEMA} or ${BASELINE_SCHEMA}, found ${JSON.stringify(schema ?? null)}`]);
-}
-
-export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw ERR_FILE_READ([file, (err as NodeJS.ErrnoException).code ?? String(err)]);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw ERR_INVALID_RESULT([file, `not JSON (${(err as Error).message})`]);
-  }
 }
 
 /**

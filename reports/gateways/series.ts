@@ -1,14 +1,10 @@
-// Data for the HTML report's overhead chart: every target's overhead distribution on one
-// chart. Same shape and "nines" grid as reports/html.ts's `distribution()` (x = −log10(1−p):
-// 0 = p0, 1 = p90, 2 = p99, 3 = p99.9), so html.ts can draw it with its existing
-// `dist('chart-overhead-dist', …)`: variants = target names, overhead = these.
-import { decode } from '../../loadgen/aggregate.js';
-import type { ComparisonResult } from '../../runner/targets/types.js';
+// Data for the HTML report's overhead chart of a gateway comparison: every target's overhead
+// distribution on one chart, on the nines grid of lib/measure.ts (x = −log10(1−p): 0 = p0,
+// 1 = p90, 2 = p99, 3 = p99.9) — the ledger's overhead, measured the same way for every target.
+import { ninesDistribution, OVERHEAD_HEADER, type NinesDistribution } from '../../lib/measure.js';
+import type { RunResult } from '../../lib/result.js';
 
-export interface NinesDistribution {
-  nines: number[];
-  ms: (number | null)[];
-}
+export type { NinesDistribution };
 
 export interface OverheadSeries {
   /** one per target, in the table's column order (labels of the chart's lines) */
@@ -21,25 +17,12 @@ export interface OverheadSeries {
   overhead_header: (NinesDistribution | null)[];
 }
 
-function ninesOf(encoded: string | undefined): NinesDistribution | null {
-  if (!encoded) return null;
-  const h = decode(encoded);
-  if (h.totalCount === 0) return null;
-  const maxNines = Math.min(5, Math.max(1, Math.log10(h.totalCount)));
-  const nines: number[] = [];
-  const ms: (number | null)[] = [];
-  for (let n = 0; n <= maxNines + 1e-9; n += 0.05) {
-    nines.push(Math.round(n * 100) / 100);
-    ms.push(h.getValueAtPercentile(100 * (1 - 10 ** -n)) / 1000);
-  }
-  return { nines, ms };
-}
-
-export function gatewayOverheadSeries(result: ComparisonResult): OverheadSeries {
+export function gatewayOverheadSeries(result: RunResult): OverheadSeries {
+  const vs = result.variants;
   return {
-    variants: result.targets.map((t) => t.name),
-    overhead: result.targets.map((t) => ninesOf(t.histograms.overhead_ledger)),
-    latency: result.targets.map((t) => ninesOf(t.histograms.latency)),
-    overhead_header: result.targets.map((t) => ninesOf(t.histograms.overhead_header)),
+    variants: vs.map((v) => v.name),
+    overhead: vs.map((v) => ninesDistribution(v.histograms.overhead_ledger)),
+    latency: vs.map((v) => ninesDistribution(v.histograms.latency)),
+    overhead_header: vs.map((v) => ninesDistribution(v.histograms.headers?.[OVERHEAD_HEADER])),
   };
 }

@@ -4,8 +4,13 @@
 // of a proxy hop) are shown but left out of the comment when there are at least two
 // gateways to compare: they are yardsticks, not competitors.
 import Table from 'cli-table3';
-import type { Percentiles } from '../../lib/result.js';
-import type { ComparisonResult, TargetResult } from '../../runner/targets/types.js';
+import { OVERHEAD_HEADER } from '../../lib/measure.js';
+import { failureCount, type Percentiles, type RunResult, type VariantResult } from '../../lib/result.js';
+
+/** A target of a gateway comparison: a variant of its result (`gateway` holds its extras). */
+type TargetResult = VariantResult;
+/** The target's type (reference, portkey, …): from its extras, else its settings. */
+const kindOf = (t: TargetResult): string => t.gateway?.kind ?? String(t.settings?.target ?? t.name);
 
 type Better = 'lower' | 'higher';
 
@@ -29,17 +34,17 @@ const headerExtra = (k: keyof Percentiles) => (t: TargetResult) => (t.overhead_m
 
 export const METRICS: MetricDef[] = [
   { label: 'Total requests', better: 'higher', unit: '', digits: 0, value: (t) => t.requests },
-  { label: 'Failed requests', better: 'lower', unit: '', digits: 0, value: (t) => t.failed },
+  { label: 'Failed requests', better: 'lower', unit: '', digits: 0, value: (t) => failureCount(t.failures) },
   { label: 'Median latency', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.latency_ms, 'p50') },
   { label: 'p95 latency', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.latency_ms, 'p95') },
   { label: 'p99 latency', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.latency_ms, 'p99') },
   { label: 'Average latency', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.latency_ms, 'mean') },
-  { label: 'Overhead p50', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.overhead_ledger_ms, 'p50'), extra: headerExtra('p50') },
-  { label: 'Overhead p95', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.overhead_ledger_ms, 'p95'), extra: headerExtra('p95') },
-  { label: 'Overhead p99', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.overhead_ledger_ms, 'p99'), extra: headerExtra('p99') },
+  { label: 'Overhead p50', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.overhead_ledger_ms ?? null, 'p50'), extra: headerExtra('p50') },
+  { label: 'Overhead p95', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.overhead_ledger_ms ?? null, 'p95'), extra: headerExtra('p95') },
+  { label: 'Overhead p99', better: 'lower', unit: 'ms', digits: 2, value: pct((t) => t.overhead_ledger_ms ?? null, 'p99'), extra: headerExtra('p99') },
   { label: 'RPS', better: 'higher', unit: '', digits: 1, value: (t) => t.rps },
-  { label: 'CPU µs per request', better: 'lower', unit: 'µs', digits: 0, value: (t) => t.gateway_cpu_us_per_req },
-  { label: 'RSS', better: 'lower', unit: 'MB', digits: 1, value: (t) => t.gateway_rss_mb },
+  { label: 'CPU µs per request', better: 'lower', unit: 'µs', digits: 0, value: (t) => t.gateway_cpu_us_per_req ?? null },
+  { label: 'RSS', better: 'lower', unit: 'MB', digits: 1, value: (t) => t.gateway_rss_mb ?? null },
 ];
 
 export function fmt(x: number | null | undefined, digits: number): string {
@@ -58,7 +63,7 @@ function ratioText(best: number, worst: number, better: Better): string {
 
 /** "reference 24× lower than portkey": best and worst of the compared targets. */
 export function comment(m: MetricDef, targets: readonly TargetResult[]): string {
-  const gateways = targets.filter((t) => !BASELINES.has(t.target));
+  const gateways = targets.filter((t) => !BASELINES.has(kindOf(t)));
   const pool = (gateways.length >= 2 ? gateways : targets).map((t) => ({ t, v: m.value(t) })).filter((x): x is { t: TargetResult; v: number } => x.v !== null);
   if (pool.length < 2) return '';
   const sorted = pool.slice().sort((a, b) => (m.better === 'lower' ? a.v - b.v : b.v - a.v));
@@ -77,8 +82,10 @@ export interface GatewayTable {
   notes: string[];
 }
 
-export function gatewayTable(result: ComparisonResult): GatewayTable {
-  const ts = result.targets;
+/** The comparison table of a gateway comparison's result (`result.comparison` set). */
+export function gatewayTable(result: RunResult): GatewayTable {
+  const ts = result.variants;
+  const c = result.comparison ?? { rounds: 0, round_ms: 0, order: ts.map((t) => t.name), skipped: [] };
   const head = ['Metric', ...ts.map((t) => t.name), 'Comment'];
   const rows = METRICS.map((m) => {
     const label = m.unit ? `${m.label} (${m.unit})` : m.label;
@@ -91,17 +98,20 @@ export function gatewayTable(result: ComparisonResult): GatewayTable {
   });
   const notes = [
     'Lower is better for latency, overhead, CPU and RSS; higher is better for requests and RPS.',
-    'Overhead = client latency − the time the fake upstream held the request (its ledger, joined on the request id): measured the same way for every target; "header" is the gateway’s own x-litellm-overhead-duration-ms.',
-    `Targets ran interleaved on one upstream and load: ${result.rounds} round${result.rounds === 1 ? '' : 's'} of ${(result.round_ms / 1000).toFixed(1)} s each (${result.order.join(' → ')}).`,
+    `Overhead = client latency − the time the fake upstream held the request (its ledger, joined on the request id): measured the same way for every target; "header" is the gateway’s own ${OVERHEAD_HEADER}.`,
+    `Targets ran interleaved on one upstream and load: ${c.rounds} round${c.rounds === 1 ? '' : 's'} of ${(c.round_ms / 1000).toFixed(1)} s each (${c.order.join(' → ')}).`,
   ];
-  for (const t of ts) if (t.ledger_unmatched > 0) notes.push(`${t.name}: ${t.ledger_unmatched} requests had no ledger entry (the gateway dropped the id, or it never reached the upstream).`);
-  for (const t of ts) if (t.gateway_cpu_us_per_req === null && t.target !== 'direct') notes.push(`${t.name}: not a local process — no CPU or RSS.`);
+  for (const t of ts) {
+    const unmatched = t.gateway?.ledger_unmatched ?? 0;
+    if (unmatched > 0) notes.push(`${t.name}: ${unmatched} requests had no ledger entry (the gateway dropped the id, or it never reached the upstream).`);
+  }
+  for (const t of ts) if ((t.gateway_cpu_us_per_req ?? null) === null && kindOf(t) !== 'direct') notes.push(`${t.name}: not a local process — no CPU or RSS.`);
   for (const t of ts) if (!t.reliable) notes.push(`${t.name}: UNRELIABLE — ${t.unreliable_reasons.join('; ')}`);
-  for (const s of result.skipped) notes.push(`${s.name} (${s.target}): skipped — ${s.unavailable}`);
+  for (const s of c.skipped) notes.push(`${s.name} (${s.target}): skipped — ${s.unavailable}`);
   return { head, rows, notes };
 }
 
-export function renderGatewayTable(result: ComparisonResult, opts: { color?: boolean } = {}): string {
+export function renderGatewayTable(result: RunResult, opts: { color?: boolean } = {}): string {
   const g = gatewayTable(result);
   const t = new Table({ head: g.head, style: opts.color ? {} : { head: [], border: [] } });
   for (const r of g.rows) t.push(r);
@@ -110,7 +120,7 @@ export function renderGatewayTable(result: ComparisonResult, opts: { color?: boo
 
 const mdCell = (s: string) => s.replace(/\|/g, '\\|');
 
-export function renderGatewayMarkdown(result: ComparisonResult): string {
+export function renderGatewayMarkdown(result: RunResult): string {
   const g = gatewayTable(result);
   const bold = (s: string) => `**${s}**`;
   const lines = [

@@ -7,8 +7,15 @@ import type { Histogram } from 'hdr-histogram-js';
 import { encode, newHistogram, percentilesOf } from '../../lib/measure.js';
 import { sampleProcesses } from '../../lib/proc-stats.js';
 import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerOverhead } from './ledger-overhead.js';
-import type { LoadgenSelf } from '../../lib/result.js';
-import type { ComparisonResult, RunRound, SkippedTarget, StartedTarget, TargetResult } from './types.js';
+import { type ComparisonExtras, type LoadgenSelf, type VariantResult } from '../../lib/result.js';
+import { OVERHEAD_HEADER } from '../../lib/measure.js';
+import type { RunRound, SkippedTarget, StartedTarget } from './types.js';
+
+/** A comparison's measurements: the variants of its result (one per target) and its extras. */
+export interface Comparison {
+  variants: VariantResult[];
+  comparison: ComparisonExtras;
+}
 
 export interface CompareOptions {
   targets: readonly StartedTarget[];
@@ -30,7 +37,6 @@ interface Acc {
   t: StartedTarget;
   requests: number;
   failures: Record<string, number>;
-  failed: number;
   durationS: number;
   latency: Histogram;
   header: Histogram;
@@ -44,12 +50,11 @@ interface Acc {
   loadgen: LoadgenSelf | null;
 }
 
-export async function runComparison(o: CompareOptions): Promise<ComparisonResult> {
+export async function runComparison(o: CompareOptions): Promise<Comparison> {
   const accs: Acc[] = o.targets.map((t) => ({
     t,
     requests: 0,
     failures: {},
-    failed: 0,
     durationS: 0,
     latency: newHistogram(),
     header: newHistogram(),
@@ -77,50 +82,57 @@ export async function runComparison(o: CompareOptions): Promise<ComparisonResult
     for (const a of accs) {
       if (o.signal?.aborted) break;
       o.log?.(`round ${r + 1}/${o.rounds} ${a.t.name}`);
-      const before = a.t.pids.length ? sampleProcesses(a.t.pids) : null;
-      const rss = before ? startRssSampler(a, o.rssSampleMs ?? 500) : null;
-      let out;
-      try {
-        out = await o.runRound(a.t, o.roundMs, r);
-      } finally {
-        if (rss) clearInterval(rss);
-      }
-      if (before) {
-        const after = sampleProcesses(a.t.pids);
-        a.cpuUs += Math.max(0, after.cpuUs - before.cpuUs);
-        a.peakRss = Math.max(a.peakRss, before.rssBytes, after.rssBytes);
-      }
-      a.rounds++;
-      a.requests += out.requests;
-      a.durationS += out.durationS;
-      for (const [k, v] of Object.entries(out.failures)) {
-        a.failures[k] = (a.failures[k] ?? 0) + v;
-        a.failed += v;
-      }
-      for (const why of out.unreliable_reasons ?? []) a.reasons.add(`round ${r + 1}: ${why}`);
-      if (out.reliable === false && !out.unreliable_reasons?.length) a.reasons.add(`round ${r + 1}: unreliable`);
-      if (out.loadgen) a.loadgen = worstSelf(a.loadgen, out.loadgen);
-      a.latency.add(out.latency);
-      if (out.overheadHeader) a.header.add(out.overheadHeader);
-      // the upstream is shared, rounds are sequential: what the ledger gained is this round's
-      const page = await fetchLedger(o.upstreamUrl, seq);
-      seq = page.next;
-      // CPU is read around the whole round, which includes the round's ramp-up and tail
-      // that the load generator leaves out of its count: charge it per request the upstream
-      // saw in that same window (falls back to the client's count without a ledger)
-      a.cpuRequests += page.entries.length > 0 ? page.entries.length : out.requests;
-      if (out.times) ledgerOverhead(out.times, page.entries, a.ledger);
+      seq = await runTargetRound(a, o, r, seq);
     }
   }
 
+  const extras: Pick<Comparison['comparison'], 'rounds' | 'round_ms'> = { rounds: o.rounds, round_ms: o.roundMs };
   return {
-    schema: 'gatebench/gateways@1',
-    round_ms: o.roundMs,
-    rounds: o.rounds,
-    order: accs.map((a) => a.t.name),
-    targets: accs.map(toResult),
-    skipped: [...(o.skipped ?? [])],
+    variants: accs.map((a) => toVariant(a, extras)),
+    comparison: {
+      ...extras,
+      order: accs.map((a) => a.t.name),
+      skipped: [...(o.skipped ?? [])],
+    },
   };
+}
+
+/**
+ * One round of load on one target while its processes are sampled from /proc (CPU around the
+ * round, RSS every rssSampleMs); what the round measured is added to the target's totals.
+ * Returns the ledger position after the round.
+ */
+async function runTargetRound(a: Acc, o: CompareOptions, r: number, seq: number): Promise<number> {
+  const before = a.t.pids.length ? sampleProcesses(a.t.pids) : null;
+  const rss = before ? startRssSampler(a, o.rssSampleMs ?? 500) : null;
+  let out;
+  try {
+    out = await o.runRound(a.t, o.roundMs, r);
+  } finally {
+    if (rss) clearInterval(rss);
+  }
+  if (before) {
+    const after = sampleProcesses(a.t.pids);
+    a.cpuUs += Math.max(0, after.cpuUs - before.cpuUs);
+    a.peakRss = Math.max(a.peakRss, before.rssBytes, after.rssBytes);
+  }
+  a.rounds++;
+  a.requests += out.requests;
+  a.durationS += out.durationS;
+  for (const [k, v] of Object.entries(out.failures)) a.failures[k] = (a.failures[k] ?? 0) + v;
+  for (const why of out.unreliable_reasons ?? []) a.reasons.add(`round ${r + 1}: ${why}`);
+  if (out.reliable === false && !out.unreliable_reasons?.length) a.reasons.add(`round ${r + 1}: unreliable`);
+  if (out.loadgen) a.loadgen = worstSelf(a.loadgen, out.loadgen);
+  a.latency.add(out.latency);
+  if (out.overheadHeader) a.header.add(out.overheadHeader);
+  // the upstream is shared, rounds are sequential: what the ledger gained is this round's
+  const page = await fetchLedger(o.upstreamUrl, seq);
+  // CPU is read around the whole round, which includes the round's ramp-up and tail
+  // that the load generator leaves out of its count: charge it per request the upstream
+  // saw in that same window (falls back to the client's count without a ledger)
+  a.cpuRequests += page.entries.length > 0 ? page.entries.length : out.requests;
+  if (out.times) ledgerOverhead(out.times, page.entries, a.ledger);
+  return page.next;
 }
 
 function worstSelf(a: LoadgenSelf | null, b: LoadgenSelf): LoadgenSelf {
@@ -146,35 +158,48 @@ function startRssSampler(a: Acc, everyMs: number): NodeJS.Timeout {
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-function toResult(a: Acc): TargetResult {
+/** A target's totals as a variant of the result contract (lib/result.ts), its comparison figures in `gateway`. */
+function toVariant(a: Acc, run: Pick<Comparison['comparison'], 'rounds' | 'round_ms'>): VariantResult {
   const l = a.ledger;
   const hasLedger = l.matched > 0;
   const hasHeader = a.header.totalCount > 0;
   const local = a.t.pids.length > 0;
+  const header = a.t.overheadHeader?.toLowerCase() ?? OVERHEAD_HEADER;
+  const overhead = hasHeader ? percentilesOf(a.header) : null;
+  const rps = a.durationS > 0 ? round1(a.requests / a.durationS) : 0;
+  const notes = l.unmatched > 0 ? [`${l.unmatched} requests had no ledger entry (the gateway dropped the id, or it never reached the upstream)`] : [];
   return {
     name: a.t.name,
-    target: a.t.kind,
+    settings: { target: a.t.kind, rounds: run.rounds, round_ms: run.round_ms },
     requests: a.requests,
     failures: a.failures,
-    failed: a.failed,
+    rps,
+    // rounds are interleaved: there is no "last 10 seconds" of one target, so the mean
+    current_rps: rps,
     duration_s: round3(a.durationS),
-    rps: a.durationS > 0 ? round1(a.requests / a.durationS) : 0,
     latency_ms: percentilesOf(a.latency),
-    overhead_ms: hasHeader ? percentilesOf(a.header) : null,
+    overhead_ms: overhead,
     overhead_ledger_ms: hasLedger ? percentilesOf(l.total) : null,
-    overhead_request_path_ms: hasLedger ? percentilesOf(l.requestPath) : null,
-    overhead_response_path_ms: hasLedger ? percentilesOf(l.responsePath) : null,
-    ledger_unmatched: l.unmatched,
+    ...(overhead ? { headers_ms: { [header]: overhead } } : {}),
     gateway_cpu_us_per_req: local && a.cpuRequests > 0 ? round1(a.cpuUs / a.cpuRequests) : null,
     gateway_rss_mb: local && a.peakRss > 0 ? round1(a.peakRss / (1024 * 1024)) : null,
-    rounds: a.rounds,
+    loadgen: a.loadgen ?? { cpu_percent: 0, event_loop_delay_p99_ms: 0, rss_mb: 0 },
     reliable: a.reasons.size === 0,
     unreliable_reasons: [...a.reasons],
-    loadgen: a.loadgen,
+    // per-second samples of interleaved rounds do not form one time line
+    timeseries: [],
     histograms: {
       latency: encode(a.latency),
-      ...(hasHeader ? { overhead_header: encode(a.header) } : {}),
+      headers: hasHeader ? { [header]: encode(a.header) } : {},
       ...(hasLedger ? { overhead_ledger: encode(l.total), request_path: encode(l.requestPath), response_path: encode(l.responsePath) } : {}),
+    },
+    ...(notes.length ? { notes } : {}),
+    gateway: {
+      kind: a.t.kind,
+      rounds: a.rounds,
+      overhead_request_path_ms: hasLedger ? percentilesOf(l.requestPath) : null,
+      overhead_response_path_ms: hasLedger ? percentilesOf(l.responsePath) : null,
+      ledger_unmatched: l.unmatched,
     },
   };
 }

@@ -5,12 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClosedModelConfig, OpenModelConfig, RequestTemplateConfig } from '../../loadgen/index.js';
-import { runComparison } from './compare-run.js';
+import { runComparison, type Comparison } from './compare-run.js';
 import { DEFAULT_MODEL } from './gateway-config.js';
 import { startTargets } from './index.js';
 import { loadgenRound } from './loadgen-round.js';
 import type { GatewayTargetSpec } from './targets-schema.js';
-import type { ComparisonResult, RunRound } from './types.js';
+import type { RunRound } from './types.js';
 
 export interface GatewayRunOptions {
   targets: readonly GatewayTargetSpec[];
@@ -40,7 +40,7 @@ export function defaultRoundWarmupMs(model: ClosedModelConfig | OpenModelConfig)
   return Math.min(5000, Math.ceil((model.users / model.spawnRate) * 1000));
 }
 
-export async function runGatewayComparison(o: GatewayRunOptions): Promise<ComparisonResult> {
+export async function runGatewayComparison(o: GatewayRunOptions): Promise<Comparison> {
   const tmpDir = await mkdtemp(join(tmpdir(), 'gatebench-targets-'));
   const { started, skipped, stopAll } = await startTargets(o.targets, { upstreamUrl: o.upstreamUrl, tmpDir, model: templateModel(o.template), log: o.log });
   try {

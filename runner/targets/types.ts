@@ -1,7 +1,7 @@
 // The shapes every target kind shares. A target is something the load generator can send
 // chat completions to; the comparison run measures each one on the same fake upstream.
 import type { Histogram } from 'hdr-histogram-js';
-import type { LoadgenSelf, Percentiles } from '../../lib/result.js';
+import type { LoadgenSelf } from '../../lib/result.js';
 import { parseDurationMs } from '../../lib/duration.js';
 
 export const TARGET_KINDS = ['reference', 'portkey', 'nginx', 'direct', 'url', 'litellm'] as const;
@@ -78,49 +78,11 @@ export interface RoundOutput {
 /** Runs one round of load against a target (the loadgen behind a small interface). */
 export type RunRound = (target: StartedTarget, durationMs: number, round: number) => Promise<RoundOutput>;
 
-/** A target's figures over all its rounds: the columns of the comparison table. */
-export interface TargetResult {
-  name: string;
-  target: TargetKind;
-  requests: number;
-  failures: Record<string, number>;
-  failed: number;
-  duration_s: number;
-  rps: number;
-  latency_ms: Percentiles;
-  /** the gateway's own header (reference, LiteLLM); null when it sends none */
-  overhead_ms: Percentiles | null;
-  /** client latency − upstream holding time, joined on the request id */
-  overhead_ledger_ms: Percentiles | null;
-  overhead_request_path_ms: Percentiles | null;
-  overhead_response_path_ms: Percentiles | null;
-  /** client requests with no ledger entry (the gateway lost the id, or the ledger dropped it) */
-  ledger_unmatched: number;
-  gateway_cpu_us_per_req: number | null;
-  gateway_rss_mb: number | null;
-  rounds: number;
-  /** false when the load generator was the bottleneck in any of this target's rounds */
-  reliable: boolean;
-  unreliable_reasons: string[];
-  /** the load generator's worst round for this target */
-  loadgen: LoadgenSelf | null;
-  /** encoded HDR histograms (µs) so results merge and re-render losslessly */
-  histograms: { latency: string; overhead_header?: string; overhead_ledger?: string; request_path?: string; response_path?: string };
-}
-
+/** A target that could not run here, and why (the comparison goes on without it). */
 export interface SkippedTarget {
   name: string;
   target: TargetKind;
   unavailable: string;
-}
-
-export interface ComparisonResult {
-  schema: 'gatebench/gateways@1';
-  round_ms: number;
-  rounds: number;
-  order: string[];
-  targets: TargetResult[];
-  skipped: SkippedTarget[];
 }
 
 /** The spec's start_timeout, else the context's, else the kind's default. */
