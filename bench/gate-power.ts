@@ -21,11 +21,11 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runGate, type GateReport } from '../reports/gate/gate.js';
-import { trialsFromRunResult, type TrialRecord } from '../reports/gate/records.js';
-import { median } from '../reports/gate/stats.js';
+import { runGate, type GateReport } from '../gate/gate.js';
+import { trialsFromRunResult, type TrialRecord } from '../gate/records.js';
+import { median } from '../gate/stats.js';
 import { isGbError } from '../lib/errors.js';
-import { SELF_DIR, runBenchJson, runInterleaved, type TrialOptions } from '../reports/gate/trials.js';
+import { SELF_DIR, runBenchJson, runInterleaved, type TrialOptions } from '../gate/trials.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONNECTIONS, MASTER_KEY, MEASURE_S, ROUNDS, WARMUP_S, body, cfgHead, freePort, hasTool, measureWindow, startService, stop, warmUp, type Target, type Window } from './proxy-common.js';
 import { startStateTargets, type StateTargets } from './proxy-state.js';
-import { median } from '../reports/gate/stats.js';
+import { median } from '../gate/stats.js';
 
 async function startNginx(upstreamUrl: string, dir: string): Promise<{ url: string; child: ChildProcess } | null> {
   if (!hasTool('nginx') && !hasTool('/usr/sbin/nginx')) {

@@ -12,7 +12,7 @@ import {
   normalSf,
   quantile,
   wilcoxonSignedRank,
-} from '../reports/gate/stats.js';
+} from '../gate/stats.js';
 
 const close = (actual: number, expected: number, tol: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} is not within ${tol} of ${expected}`);

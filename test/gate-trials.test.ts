@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { isGbError } from '../lib/errors.js';
-import { runBenchJson, runInterleaved, runTrials, startNextRound } from '../reports/gate/trials.js';
+import { runBenchJson, runInterleaved, runTrials, startNextRound } from '../gate/trials.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULT = readFileSync(join(ROOT, 'test/fixtures/gate/result-1.json'), 'utf8');

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { isGbError } from '../lib/errors.js';
 import type { RunResult } from '../lib/result.js';
-import { parseTolerance, runGate } from '../reports/gate/gate.js';
-import { loadTrials, trialsFromJson, trialsFromRunResult, type TrialRecord } from '../reports/gate/records.js';
-import { renderGateJUnit, renderGateMarkdown, renderGateTable } from '../reports/gate/render.js';
-import { interleaveOrder } from '../reports/gate/trials.js';
+import { parseTolerance, runGate } from '../gate/gate.js';
+import { loadTrials, trialsFromJson, trialsFromRunResult, type TrialRecord } from '../gate/records.js';
+import { renderGateJUnit, renderGateMarkdown, renderGateTable } from '../gate/render.js';
+import { interleaveOrder } from '../gate/trials.js';
 
 // dist/test/gate.test.js → the source tree's fixtures (JSON is not compiled)
 const FIX = fileURLToPath(new URL('../../test/fixtures/gate/', import.meta.url));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { BaselineUpdateOptions } from '../../reports/gate/command.js';
+import type { BaselineUpdateOptions } from '../../gate/command.js';
 
 export function registerBaseline(program: Command): void {
   const baseline = program.command('baseline').description('manage committed gate baselines (reports/baselines/)');
@@ -13,7 +13,7 @@ export function registerBaseline(program: Command): void {
     .option('--dir <dir>', 'where baselines live (default reports/baselines)')
     .option('--from <files...>', 'build the baseline from existing result/trials files instead of running')
     .action(async (scenario: string, opts: BaselineUpdateOptions) => {
-      await (await import('../../reports/gate/command.js')).baselineUpdateCommand(scenario, opts);
+      await (await import('../../gate/command.js')).baselineUpdateCommand(scenario, opts);
     });
 }
 

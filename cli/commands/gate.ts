@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { GateCommandOptions } from '../../reports/gate/command.js';
+import type { GateCommandOptions } from '../../gate/command.js';
 
 export function registerGate(program: Command): void {
   program
@@ -24,7 +24,7 @@ export function registerGate(program: Command): void {
     .option('--save-trials <dir>', 'write both sides\' trial records to this directory (interleaved rounds stay paired when gated again)')
     .option('--json', 'print the gate report as JSON on stdout (table to stderr)')
     .action(async (candidates: string[], opts: GateCommandOptions) => {
-      await (await import('../../reports/gate/command.js')).gateCommand(candidates, opts);
+      await (await import('../../gate/command.js')).gateCommand(candidates, opts);
     });
 }
 

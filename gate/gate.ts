@@ -2,7 +2,7 @@
 // estimate of each side, a bootstrap CI of the ratio candidate/baseline, a rank test's p-value
 // (Mann-Whitney; Wilcoxon signed-rank for paired rounds) — and decide. Pure: trials in, a
 // report out; reading files and exit codes live in command.ts.
-import { ERR_INVALID_ARG } from '../../lib/errors.js';
+import { ERR_INVALID_ARG } from '../lib/errors.js';
 import type { TrialRecord } from './records.js';
 import { bootstrapPairedRatioCI, bootstrapRatioCI, decide, logRatios, mannWhitneyU, statisticFn, wilcoxonSignedRank, type Direction, type Statistic, type Verdict } from './stats.js';
 

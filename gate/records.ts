@@ -8,9 +8,9 @@
 //    when its variants carry that setting (a runner that ran N trials in one result);
 //  - a trials file `{schema: 'gatebench/trials@1', scenario, trials: TrialRecord[]}`;
 //  - a baseline `{schema: 'gatebench/baseline@1', scenario, created, trials: TrialRecord[]}`.
-import { ERR_INVALID_RESULT } from '../../lib/errors.js';
-import { failureCount, RESULT_SCHEMA, type RunResult, type VariantResult } from '../../lib/result.js';
-import { isResultSchema, readJsonFile, resultFromJson } from '../../lib/result-file.js';
+import { ERR_INVALID_RESULT } from '../lib/errors.js';
+import { failureCount, RESULT_SCHEMA, type RunResult, type VariantResult } from '../lib/result.js';
+import { isResultSchema, readJsonFile, resultFromJson } from '../lib/result-file.js';
 
 export { readJsonFile };
 

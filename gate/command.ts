@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { ERR_GATE_FAILED, ERR_INVALID_ARG } from '../../lib/errors.js';
-import { parseDurationMs, tryParseDurationMs } from '../../lib/duration.js';
+import { ERR_GATE_FAILED, ERR_INVALID_ARG } from '../lib/errors.js';
+import { parseDurationMs, tryParseDurationMs } from '../lib/duration.js';
 import { MIN_TRIALS, runGate, parseTolerance, type GateReport } from './gate.js';
 import { BASELINE_SCHEMA, TRIALS_SCHEMA, loadTrials, type TrialRecord, type TrialsFile } from './records.js';
 import { renderGateJUnit, renderGateMarkdown, renderGateTable, summaryLine } from './render.js';

@@ -9,14 +9,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ERR_INVALID_ARG, ERR_TRIAL_FAILED } from '../../lib/errors.js';
-import { EXIT_INTERRUPTED } from '../../lib/exit-codes.js';
-import { RESULT_SCHEMA, type RunResult } from '../../lib/result.js';
+import { ERR_INVALID_ARG, ERR_TRIAL_FAILED } from '../lib/errors.js';
+import { EXIT_INTERRUPTED } from '../lib/exit-codes.js';
+import { RESULT_SCHEMA, type RunResult } from '../lib/result.js';
 import { MIN_TRIALS } from './gate.js';
 import { trialsFromRunResult, type TrialRecord } from './records.js';
 
 /** This package's root (the build that is running now). */
-export const SELF_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+export const SELF_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface TrialSide {
   label: string;
