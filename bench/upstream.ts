@@ -4,7 +4,7 @@
 // alternating A B A B so that drift on a shared machine hits both alike. Each server runs in
 // its own child process; its CPU is the /proc utime+stime delta over each measured window.
 // Load: wrk when on PATH (cheaper per request), else autocannon in this process.
-// Goal: ratio >= 0.85 for req/s and CPU µs/request, with the ledger on.
+// Goal: ratio >= 0.85 for req/s and CPU µs/request, with the ledger on and a unique id per request.
 //
 // Env: BENCH_CONNECTIONS (50), BENCH_DURATION_S per round (5), BENCH_ROUNDS (2), BENCH_WARMUP_S (2),
 // BENCH_LOADGEN=autocannon to use autocannon even when wrk is on PATH, BENCH_UPSTREAM_ARGS extra
@@ -25,11 +25,15 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
 const BENCH_JS = new URL('../cli/bench.js', import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
 
+const SEED_ID = randomUUID();
 const BODY = JSON.stringify({
   model: 'db-openai-endpoint',
-  messages: [{ role: 'user', content: `${randomUUID()} ` + "This is a test there will be no cache hits and we'll fill up the context".repeat(150) }],
+  messages: [{ role: 'user', content: `${SEED_ID} ` + "This is a test there will be no cache hits and we'll fill up the context".repeat(150) }],
   user: 'my-new-end-user-1',
 });
+// Every request gets its own uuid, as the seed's load sends (and as the ledger must key them):
+// wrk's request() splices a counter into the body around where SEED_ID stands.
+const [BODY_HEAD, BODY_TAIL] = BODY.split(SEED_ID);
 
 // ------------------------------------------------------------ the reference server (child)
 
@@ -100,9 +104,10 @@ type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, result
 
 async function loadAutocannon(url: string, seconds: number): Promise<Load> {
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  const setupRequest = (req: Record<string, unknown>) => ({ ...req, body: `${BODY_HEAD}${randomUUID()}${BODY_TAIL}` });
   const r = await new Promise<Record<string, unknown>>((resolve, reject) =>
     autocannon(
-      { url: `${url}/v1/chat/completions`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: seconds },
+      { url: `${url}/v1/chat/completions`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: seconds, requests: [{ setupRequest }] },
       (err, result) => (err ? reject(err) : resolve(result)),
     ),
   );
@@ -114,10 +119,22 @@ let wrkDir = '';
 function loadWrk(url: string, seconds: number): Load {
   if (!wrkDir) {
     wrkDir = mkdtempSync(join(tmpdir(), 'gb-bench-upstream-'));
-    writeFileSync(join(wrkDir, 'body.json'), BODY);
+    writeFileSync(join(wrkDir, 'head.json'), BODY_HEAD);
+    writeFileSync(join(wrkDir, 'tail.json'), BODY_TAIL);
     writeFileSync(
       join(wrkDir, 'post.lua'),
-      `local f = io.open("${join(wrkDir, 'body.json')}", "rb")\nwrk.method = "POST"\nwrk.body = f:read("*a")\nf:close()\nwrk.headers["Content-Type"] = "application/json"\n`,
+      [
+        `local function slurp(p) local f = io.open(p, "rb"); local s = f:read("*a"); f:close(); return s end`,
+        `local head, tail = slurp("${join(wrkDir, 'head.json')}"), slurp("${join(wrkDir, 'tail.json')}")`,
+        `local n, salt = 0, math.random(0, 0x7fffffff)`,
+        `wrk.method = "POST"`,
+        `wrk.headers["Content-Type"] = "application/json"`,
+        `request = function()`,
+        `  n = n + 1`,
+        `  return wrk.format(nil, nil, nil, head .. string.format("%08x-0000-4000-8000-%012x", salt, n) .. tail)`,
+        `end`,
+        '',
+      ].join('\n'),
     );
   }
   const r = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', join(wrkDir, 'post.lua'), `${url}/v1/chat/completions`], { encoding: 'utf8' });

@@ -2,7 +2,9 @@
 import { scanBody, uuidWords } from './body-scan.js';
 import { ERR_BODY } from './responses.js';
 import { R_AZURE_CHAT, R_COMPLETIONS, R_EMBEDDINGS } from './routes.js';
-import { answerAfter, applyFault, send, type UpReq, type UpRes, type Upstream } from './server.js';
+import { answerAfter, applyFault, send } from './answer.js';
+import { rawHeader } from './raw-header.js';
+import type { UpReq, UpRes, Upstream } from './server.js';
 import { startStream } from './stream.js';
 
 interface ChatBody {
@@ -18,8 +20,8 @@ interface ChatBody {
 const AZURE_PREFIX_LEN = '/openai/deployments/'.length;
 const CHAT_SUFFIX_LEN = '/chat/completions'.length;
 
-function headerNumber(v: string | string[] | undefined): number {
-  if (typeof v !== 'string') return -1;
+function headerNumber(v: string | null): number {
+  if (v === null) return -1;
   const n = Number(v);
   return Number.isFinite(n) && n >= 0 ? n : -1;
 }
@@ -61,8 +63,7 @@ function stringChars(v: unknown): number {
 }
 
 function headerId(req: UpReq): string | null {
-  const h = req.headers['x-request-id'];
-  return typeof h === 'string' ? h : null;
+  return rawHeader(req, 'x-request-id');
 }
 
 export function handleModelBody(up: Upstream, req: UpReq, res: UpRes, body: Buffer): void {
@@ -97,7 +98,7 @@ export function handleModelBody(up: Upstream, req: UpReq, res: UpRes, body: Buff
   if (up.faults.active && applyFault(up, req, res)) return;
   // LiteLLM's fake-endpoint conventions.
   if (modelJson === '"429"') return send(res, 429, ERR_BODY.rateLimit);
-  let delay = headerNumber(req.headers['x-fake-latency-ms']);
+  let delay = headerNumber(rawHeader(req, 'x-fake-latency-ms'));
   const randomSleep = modelJson === '"random_sleep"';
   if (randomSleep) delay = 1000 + up.rng() * 9000;
 

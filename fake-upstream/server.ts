@@ -1,26 +1,21 @@
 // The fake upstream's HTTP server: plain node:http, no framework. Per-request state lives
 // in fields of our IncomingMessage/ServerResponse subclasses and event handlers are
-// module-level functions using `this`, so the hot path allocates no closures.
+// module-level functions using `this`, so the hot path allocates no closures. Answering
+// (send, latency timers, faults, the ledger's 'left') is answer.ts, shared with the handlers.
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { StartedUpstream, UpstreamOptions, UpstreamStats } from './types.js';
 import { Ledger } from './ledger.js';
 import { compileLatency, isZero, type Sampler } from './latency.js';
-import { createFaults, FAULT_429, FAULT_500, FAULT_503, FAULT_HANG, FAULT_NONE, FAULT_RESET, type FaultDecider } from './faults.js';
+import { createFaults, type FaultDecider } from './faults.js';
 import { createRng, type Rng } from './random.js';
-import { Bodies, ERR_BODY, notFoundBody, tooLargeBody, type StreamShape } from './responses.js';
+import { Bodies, notFoundBody, type StreamShape } from './responses.js';
 import { isModelRoute, routeOf, ROUTE_COUNT, ROUTE_NAMES, R_HEALTH, R_MODELS, R_NOT_FOUND } from './routes.js';
 import { handleModelBody } from './handlers.js';
 import { handleSinkBody, SinkCounters } from './sinks.js';
 import { handleAdmin } from './admin.js';
+import { nowUs, send, sendTooLarge } from './answer.js';
+import { rawHeader } from './raw-header.js';
 
-const ORIGIN_US = performance.timeOrigin * 1000;
-/** Wall-clock µs, comparable across processes on one machine (same formula everywhere). */
-export function nowUs(): number {
-  return ORIGIN_US + performance.now() * 1000;
-}
-
-const JSON_HEADERS = { 'content-type': 'application/json' };
 const HEALTH_BODY = Buffer.from('{"status":"healthy"}');
 
 export class UpReq extends IncomingMessage {
@@ -54,19 +49,8 @@ export class UpRes extends ServerResponse<UpReq> {
   gbTimer: NodeJS.Timeout | null = null;
   /** performance.now() at which the pending timer's answer is due */
   gbDue = 0;
-}
-
-/**
- * True when the latency timer of `res` fired before its due time, and re-arms it for the rest.
- * Node counts a timer from the event loop's cached clock, taken when the iteration began, so
- * a timer set late in an iteration fires up to ~1 ms early by performance.now(); a `fixed:50`
- * answer must never leave in 49.8 ms.
- */
-export function firedEarly(res: UpRes, fn: (res: UpRes) => void): boolean {
-  const left = res.gbDue - performance.now();
-  if (left <= 0) return false;
-  res.gbTimer = setTimeout(fn, Math.ceil(left), res);
-  return true;
+  /** a model route with the ledger on: record when the answer has left (answer.ts `ended`) */
+  gbLedger = false;
 }
 
 export class Upstream {
@@ -188,10 +172,10 @@ function onRequest(this: Server, req: UpReq, res: UpRes): void {
   if (route === R_HEALTH) return send(res, 200, HEALTH_BODY);
   if (route === R_NOT_FOUND) return send(res, 404, notFoundBody(req.method ?? 'GET', path));
   // A body route: read it. A declared length over the limit is refused before reading.
-  // on, not once: once() allocates a wrapper per call, and res lives for one request anyway.
-  if (isModelRoute(route) && up.ledger.capacity > 0) res.on('finish', onFinish);
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > up.opts.bodyLimitBytes) {
+  res.gbLedger = isModelRoute(route) && up.ledger.capacity > 0;
+  // rawHeaders, not req.headers: that object is built on first use, and a hot request needs none of it
+  const declared = rawHeader(req, 'content-length');
+  if (declared !== null && Number(declared) > up.opts.bodyLimitBytes) {
     res.shouldKeepAlive = false;
     return sendTooLarge(res);
   }
@@ -230,82 +214,3 @@ function onEnd(this: UpReq): void {
   else handleSinkBody(this.up!, this, res, body);
 }
 
-function onFinish(this: UpRes): void {
-  recordLedger(this, this.statusCode);
-}
-
-function recordLedger(res: UpRes, status: number): void {
-  const ledger = res.up!.ledger;
-  if (res.gbUuid) ledger.recordUuid(res.gbU0, res.gbU1, res.gbU2, res.gbU3, res.gbRoute, status, res.gbArrived, nowUs());
-  else ledger.record(res.gbId, res.gbRoute, status, res.gbArrived, nowUs());
-}
-
-// ---------------------------------------------------------------- answering
-
-/** Writes a whole JSON answer (string or buffer) and counts its status. */
-export function send(res: UpRes, status: number, body: string | Buffer, headers: Record<string, string> = JSON_HEADERS): void {
-  res.up!.statusCounts[status]++;
-  res.writeHead(status, {
-    ...headers,
-    'content-length': typeof body === 'string' ? String(Buffer.byteLength(body)) : String(body.length),
-  });
-  res.end(body);
-}
-
-/** The hot path's send: content-type json, status 200, a prebuilt body. */
-export function sendJson200(res: UpRes, body: string): void {
-  res.up!.statusCounts[200]++;
-  // Node writes the header block and the body in one write with `end`.
-  res.writeHead(200, ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body))]);
-  res.end(body);
-}
-
-function sendTooLarge(res: UpRes): void {
-  send(res, 413, tooLargeBody(res.up!.opts.bodyLimitBytes));
-}
-
-/** Sends res.gbBody after the latency timer fired. */
-export function sendDelayed(res: UpRes): void {
-  if (firedEarly(res, sendDelayed)) return;
-  const up = res.up!;
-  up.pending.delete(res);
-  res.gbTimer = null;
-  if (res.destroyed) return;
-  sendJson200(res, res.gbBody);
-  res.gbBody = '';
-}
-
-/** Answers 200 with `body` now or after `delayMs`. */
-export function answerAfter(res: UpRes, delayMs: number, body: string): void {
-  if (delayMs <= 0) return sendJson200(res, body);
-  res.gbBody = body;
-  res.up!.pending.add(res);
-  res.gbDue = performance.now() + delayMs;
-  res.gbTimer = setTimeout(sendDelayed, delayMs, res);
-}
-
-/** Applies a fault; true when the request was taken care of (error, hang or reset). */
-export function applyFault(up: Upstream, req: UpReq, res: UpRes): boolean {
-  const f = up.faults.next();
-  if (f === FAULT_NONE) return false;
-  if (f === FAULT_429) send(res, 429, ERR_BODY.rateLimit);
-  else if (f === FAULT_500) send(res, 500, ERR_BODY.server);
-  else if (f === FAULT_503) send(res, 503, ERR_BODY.overloaded);
-  else if (f === FAULT_HANG) {
-    up.hangs++;
-    up.hung.add(res);
-    res.once('close', onHungClose);
-  } else if (f === FAULT_RESET) {
-    up.resets++;
-    if (up.ledger.capacity > 0) {
-      res.off('finish', onFinish);
-      recordLedger(res, 0);
-    }
-    req.socket.destroy();
-  }
-  return true;
-}
-
-function onHungClose(this: UpRes): void {
-  this.up!.hung.delete(this);
-}

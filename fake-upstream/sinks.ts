@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { SinkCount } from './types.js';
 import { R_GCS, R_LS_BATCH, R_LS_RUN } from './routes.js';
-import { send, type UpReq, type UpRes, type Upstream } from './server.js';
+import { send } from './answer.js';
+import type { UpReq, UpRes, Upstream } from './server.js';
 
 export class SinkCounters {
   gcs: SinkCount = { requests: 0, items: 0, bytes: 0 };

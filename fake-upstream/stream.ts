@@ -1,7 +1,8 @@
 // SSE answers exactly as OpenAI sends them: `data: {chunk}\n\n` per chunk, then
 // `data: [DONE]`. Timers carry the response as their argument (no closure per chunk).
 import { DONE, type StreamShape } from './responses.js';
-import { firedEarly, type UpRes } from './server.js';
+import { ended, firedEarly } from './answer.js';
+import type { UpRes } from './server.js';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
 
@@ -41,6 +42,7 @@ function streamFirst(res: UpRes): void {
     // No inter-token delay: the whole stream in one write.
     for (let i = 0; i < n; i++) s += head + tails[i];
     res.end(s + streamTail(res));
+    if (res.gbLedger) ended(res);
     return;
   }
   res.write(s + head + tails[0]);
@@ -62,6 +64,7 @@ function streamNext(res: UpRes): void {
     up.pending.delete(res);
     res.gbTimer = null;
     res.end(chunk + streamTail(res));
+    if (res.gbLedger) ended(res);
     return;
   }
   res.write(chunk);

@@ -6,31 +6,25 @@
 // valid literals), string contents are not: a body that is broken inside a string reaches
 // the upstream, which answers 400 itself. The types and ranges of the common chat
 // parameters are checked here too (a gateway should not spend an upstream call on a body
-// OpenAI would refuse), and so is UTF-8 (one native pass).
+// OpenAI would refuse), and so is UTF-8 (one native pass); each message of `messages` is
+// checked as the array is walked (message-scan.ts).
 import { isUtf8 } from 'node:buffer';
+import { Kind, MAX_DEPTH, QUOTE, TOO_DEEP, keyIs, kindAt, skipWs, stringEnd, stringValue, valueEnd } from './json-scan.js';
+import { messagesEnd } from './message-scan.js';
 
-export const enum Kind {
-  Missing = 0,
-  String = 1,
-  Array = 2,
-  Object = 3,
-  Number = 4,
-  True = 5,
-  False = 6,
-  Null = 7,
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+export { Kind } from './json-scan.js';
 
 export class BodyScan {
   /** null when the body is a JSON object with well-typed known fields; else why not */
   error: string | null = null;
   /** the field `error` is about (null for a body that is not JSON at all) */
   errorParam: string | null = null;
+  /** OpenAI's error code for it (invalid_value, invalid_type, missing_required_parameter, …) */
+  errorCode: string | null = null;
   /** the first known field with a wrong type or range (becomes `error` once the body is whole) */
   fieldError: string | null = null;
   fieldParam: string | null = null;
+  fieldCode: string | null = null;
   model: string | null = null;
   modelKind: Kind = Kind.Missing;
   /** byte offsets of the model value, quotes included (for rewriting it in place) */
@@ -60,130 +54,14 @@ export class BodyScan {
   get stream(): boolean {
     return this.streamKind === Kind.True;
   }
-}
 
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-function skipWs(buf: Buffer, i: number): number {
-  while (i < buf.length && isWs(buf[i])) i++;
-  return i;
-}
-
-/** `i` is an opening quote; returns the index after its closing quote, or -1. */
-function stringEnd(buf: Buffer, i: number): number {
-  let q = i;
-  for (;;) {
-    q = buf.indexOf(QUOTE, q + 1);
-    if (q < 0) return -1;
-    let b = q - 1;
-    let n = 0;
-    while (buf[b] === BACKSLASH) {
-      n++;
-      b--;
-    }
-    if ((n & 1) === 0) return q + 1;
+  /** Notes the first badly typed field; the scan goes on (the structure still has to be checked). */
+  problem(param: string, message: string, code: string): void {
+    if (this.fieldError !== null) return;
+    this.fieldError = message;
+    this.fieldParam = param;
+    this.fieldCode = code;
   }
-}
-
-function literalEnd(buf: Buffer, i: number, lit: string): number {
-  for (let k = 0; k < lit.length; k++) if (buf[i + k] !== lit.charCodeAt(k)) return -1;
-  return i + lit.length;
-}
-
-function numberEnd(buf: Buffer, i: number): number {
-  const start = i;
-  while (i < buf.length) {
-    const c = buf[i];
-    if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x45 || c === 0x65) i++;
-    else break;
-  }
-  return i > start ? i : -1;
-}
-
-// JSON.parse copes with any depth, but tools downstream (and loggers) recurse: refuse what no
-// real request needs (tool schemas nest a few dozen levels at most).
-const MAX_DEPTH = 256;
-const TOO_DEEP = -2;
-
-/** Skips an object or array starting at `i`; returns the index after it, -1 (broken) or TOO_DEEP. */
-function nestedEnd(buf: Buffer, i: number): number {
-  let depth = 0;
-  const len = buf.length;
-  while (i < len) {
-    const c = buf[i];
-    if (c === QUOTE) {
-      i = stringEnd(buf, i);
-      if (i < 0) return -1;
-      continue;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_DEPTH) return TOO_DEEP;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-    i++;
-  }
-  return -1;
-}
-
-function kindAt(c: number): Kind {
-  switch (c) {
-    case QUOTE:
-      return Kind.String;
-    case 0x5b:
-      return Kind.Array;
-    case 0x7b:
-      return Kind.Object;
-    case 0x74:
-      return Kind.True;
-    case 0x66:
-      return Kind.False;
-    case 0x6e:
-      return Kind.Null;
-    default:
-      return (c >= 0x30 && c <= 0x39) || c === 0x2d ? Kind.Number : Kind.Missing;
-  }
-}
-
-function valueEnd(buf: Buffer, i: number, kind: Kind): number {
-  switch (kind) {
-    case Kind.String:
-      return stringEnd(buf, i);
-    case Kind.Array:
-    case Kind.Object:
-      return nestedEnd(buf, i);
-    case Kind.True:
-      return literalEnd(buf, i, 'true');
-    case Kind.False:
-      return literalEnd(buf, i, 'false');
-    case Kind.Null:
-      return literalEnd(buf, i, 'null');
-    case Kind.Number:
-      return numberEnd(buf, i);
-    default:
-      return -1;
-  }
-}
-
-/** The string value between quotes at [start, end); JSON-decoded only when it has escapes. */
-function stringValue(buf: Buffer, start: number, end: number): string | null {
-  const s = buf.toString('utf8', start + 1, end - 1);
-  if (s.indexOf('\\') < 0) return s;
-  try {
-    return JSON.parse(buf.toString('utf8', start, end)) as string;
-  } catch {
-    return null;
-  }
-}
-
-// Key bytes compared without decoding: only keys of these lengths are looked at.
-function keyIs(buf: Buffer, start: number, end: number, key: string): boolean {
-  if (end - start - 2 !== key.length) return false;
-  for (let k = 0; k < key.length; k++) if (buf[start + 1 + k] !== key.charCodeAt(k)) return false;
-  return true;
 }
 
 /**
@@ -311,17 +189,15 @@ function finish(buf: Buffer, i: number, out: BodyScan): BodyScan {
   if (out.fieldError !== null && out.modelKind === Kind.String && out.model) {
     out.error = out.fieldError;
     out.errorParam = out.fieldParam;
+    out.errorCode = out.fieldCode;
   }
   return out;
 }
 
 const MAX_INT = 2147483647;
 
-/** Notes the first badly typed field; the scan goes on (the structure still has to be checked). */
 function bad(out: BodyScan, param: string, expected: string): void {
-  if (out.fieldError !== null) return;
-  out.fieldError = `Invalid value for '${param}': expected ${expected}`;
-  out.fieldParam = param;
+  if (out.fieldError === null) out.problem(param, `Invalid value for '${param}': expected ${expected}`, 'invalid_value');
 }
 
 /** A number (or null) within [min, max]; only the few parameters checked read their digits. */
@@ -337,25 +213,4 @@ function intIn(buf: Buffer, start: number, end: number, kind: Kind, min: number,
   if (kind !== Kind.Number) return false;
   const v = Number(buf.toString('latin1', start, end));
   return Number.isInteger(v) && v >= min && v <= max;
-}
-
-/** `[` at `i`: skips the array like nestedEnd, noting when it is empty or holds a non-object. */
-function messagesEnd(buf: Buffer, i: number, out: BodyScan): number {
-  let j = skipWs(buf, i + 1);
-  if (buf[j] === 0x5d) {
-    bad(out, 'messages', 'a non-empty array of message objects');
-    return j + 1;
-  }
-  for (;;) {
-    if (buf[j] !== 0x7b) {
-      bad(out, 'messages', 'a non-empty array of message objects');
-      return nestedEnd(buf, i);
-    }
-    j = nestedEnd(buf, j);
-    if (j < 0) return j;
-    j = skipWs(buf, j);
-    if (buf[j] === 0x5d) return j + 1;
-    if (buf[j] !== 0x2c) return -1;
-    j = skipWs(buf, j + 1);
-  }
 }

@@ -133,7 +133,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   private invalid(): ProxyError | null {
     const scan = this.scan;
     if (this.body === null || this.body.length === 0) return proxyError(400, 'the request body must be a JSON object', 'invalid_body');
-    if (scan.error !== null) return proxyError(400, scan.error, scan.errorParam !== null ? 'invalid_value' : 'invalid_json', scan.errorParam ?? undefined);
+    if (scan.error !== null) return proxyError(400, scan.error, scan.errorCode ?? 'invalid_json', scan.errorParam ?? undefined);
     if (scan.modelKind !== Kind.String || !scan.model) return proxyError(400, '`model` is required and must be a string', 'invalid_value', 'model');
     if (this.endpoint === Endpoint.Chat) {
       if (scan.messagesKind !== Kind.Array) return proxyError(400, '`messages` is required and must be an array', 'invalid_value', 'messages');

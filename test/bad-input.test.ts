@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { StartedUpstream } from '../fake-upstream/index.js';
-import { BAD_REQUESTS, MASTER, MODEL, rawRequest, type BadRequest } from './fixtures/bad-requests.js';
+import { BAD_REQUESTS, GOOD_MESSAGES, MASTER, MODEL, rawRequest, type BadRequest } from './fixtures/bad-requests.js';
 import { fakeUpstream } from './helpers/proxy-servers.js';
 import { rssMb, sendRaw, spawnProxy, type SpawnedProxy } from './helpers/spawned-proxy.js';
 
@@ -40,7 +40,12 @@ async function runCorpus(url: string, cases: BadRequest[]): Promise<void> {
     if (c.bare && r.body.length === 0) continue;
     assertOpenAiError(c, r.status, r.body);
     if (c.param !== undefined) {
-      const p = (JSON.parse(r.body) as { error: { param: string | null; message: string } }).error;
+      const p = (JSON.parse(r.body) as { error: { param: string | null; message: string; code: string | null } }).error;
+      if (c.code !== undefined) {
+        assert.equal(p.param, c.param, `${c.name}: ${r.body.slice(0, 300)}`);
+        assert.equal(p.code, c.code, `${c.name}: ${r.body.slice(0, 300)}`);
+        continue;
+      }
       // the param is named either in `param` or, at least, in the message
       assert.ok(p.param === c.param || p.message.includes(c.param), `${c.name}: param ${c.param} not named in ${r.body.slice(0, 300)}`);
     }
@@ -83,6 +88,13 @@ describe('malformed requests', () => {
   test('a good request answers 200 (the corpus is not refused for another reason)', async () => {
     const r = await sendRaw(px.urls[0], GOOD);
     assert.equal(r.status, 200, r.body);
+  });
+
+  test('well-formed messages of every shape OpenAI takes get 200', async () => {
+    for (const messages of GOOD_MESSAGES) {
+      const r = await sendRaw(px.urls[0], rawRequest({ body: `{"model":"${MODEL}","messages":${messages}}` }));
+      assert.equal(r.status, 200, `${messages}: ${r.body.slice(0, 300)}`);
+    }
   });
 
   test('every malformed request gets a 4xx, OpenAI-shaped; 3 rounds; the proxy stays up and its RSS flat', { timeout: 120_000 }, async () => {

