@@ -147,3 +147,9 @@ export function serverSubject(name: string, target: Running, token: string): Sub
     },
   };
 }
+
+/** The same arrival pattern on bare node:net sockets (bench/seed-load-floor.ts). */
+export function floorGenerator(sink: CountingServer, bodyFile: string): Subject {
+  const script = fileURLToPath(new URL('./seed-load-floor.js', import.meta.url));
+  return generatorSubject('node:net floor', sink, (s) => [script, `${sink.url}/chat/completions`, String(s), bodyFile]);
+}

@@ -25,7 +25,7 @@ import { scratchDatabase, type ScratchDatabase } from '../proxy/state/scratch-da
 import { median } from '../reports/gate/stats.js';
 import { MASTER_KEY, startService, stop } from './proxy-common.js';
 import { generateKey } from './proxy-state.js';
-import { autocannonGenerator, CountingServer, ourGenerator, serverSubject, type Running, type Subject, type WindowResult } from './seed-load-subjects.js';
+import { autocannonGenerator, CountingServer, floorGenerator, ourGenerator, serverSubject, type Running, type Subject, type WindowResult } from './seed-load-subjects.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -47,13 +47,19 @@ const MODEL = SEED_TEMPLATE.body && (SEED_TEMPLATE.body as { model: string }).mo
 const SEED_RATE = 1333;
 const HELD = 0.9;
 
+interface Reference {
+  subject: Subject;
+  /** the issue's goal for ours / this reference; null: shown for reading the other, no goal */
+  goal: number | null;
+}
+
 interface Pair {
   key: string;
   name: string;
-  goal: number;
   ours: Subject;
-  ref: Subject;
-  windows: Array<{ ours: WindowResult; ref: WindowResult }>;
+  refs: Reference[];
+  /** per round: ours, then each reference in order */
+  windows: Array<{ ours: WindowResult; refs: WindowResult[] }>;
 }
 
 const perReq = (w: WindowResult) => w.cpuUs / Math.max(1, w.requests);
@@ -96,16 +102,20 @@ function report(pairs: Pair[]): void {
   for (const p of pairs) {
     if (p.windows.length === 0) continue;
     const ours = p.windows.map((w) => perReq(w.ours));
-    const ref = p.windows.map((w) => perReq(w.ref));
-    const ratios = p.windows.map((w) => perReq(w.ours) / perReq(w.ref));
-    const r = median(ratios);
-    const rps = `${median(p.windows.map((w) => w.ours.requests / w.ours.seconds)).toFixed(0)}/${median(p.windows.map((w) => w.ref.requests / w.ref.seconds)).toFixed(0)}`;
-    const fails = p.windows.reduce((n, w) => n + w.ours.failures + w.ref.failures, 0);
-    console.log(
-      `${`${p.name} (vs ${p.ref.name})`.padEnd(62)} ${fmtRange(ours).padStart(16)} ${fmtRange(ref).padStart(16)} ${`${fmtRange(ratios, 2)}×`.padStart(20)}   ≤ ${p.goal.toFixed(1)}× ${r <= p.goal ? 'met ' : 'MISS'} ${rps}${fails ? `  ${fails} failures!` : ''}`,
-    );
+    p.refs.forEach((ref, i) => {
+      const theirs = p.windows.map((w) => perReq(w.refs[i]));
+      const ratios = p.windows.map((w) => perReq(w.ours) / perReq(w.refs[i]));
+      const r = median(ratios);
+      const rps = `${median(p.windows.map((w) => w.ours.requests / w.ours.seconds)).toFixed(0)}/${median(p.windows.map((w) => w.refs[i].requests / w.refs[i].seconds)).toFixed(0)}`;
+      const fails = p.windows.reduce((n, w) => n + w.ours.failures + w.refs[i].failures, 0);
+      const goal = ref.goal === null ? '(no goal)  ' : `≤ ${ref.goal.toFixed(1)}× ${r <= ref.goal ? 'met ' : 'MISS'}`;
+      console.log(
+        `${`${p.name} (vs ${ref.subject.name})`.padEnd(62)} ${fmtRange(ours).padStart(16)} ${fmtRange(theirs).padStart(16)} ${`${fmtRange(ratios, 2)}×`.padStart(20)}   ${goal} ${rps}${fails ? `  ${fails} failures!` : ''}`,
+      );
+    });
   }
-  const slow = pairs.flatMap((p) => p.windows.filter((w) => Math.min(w.ours.requests / w.ours.seconds, w.ref.requests / w.ref.seconds) < HELD * SEED_RATE).map(() => p.name));
+  const rate = (w: WindowResult) => w.requests / w.seconds;
+  const slow = pairs.flatMap((p) => p.windows.filter((w) => Math.min(rate(w.ours), ...w.refs.map(rate)) < HELD * SEED_RATE).map(() => p.name));
   if (slow.length > 0)
     console.log(`\n${slow.length} window(s) fell below ${HELD * 100}% of the seed's ~${SEED_RATE} req/s (${[...new Set(slow)].join(', ')}): the machine was saturated then, and CPU per request reads high in them`);
   console.log('\n(2-core machine, possibly shared: read the ratios, and the spread over rounds)');
@@ -117,14 +127,20 @@ async function main(): Promise<void> {
   let db: ScratchDatabase | null = null;
   const sink = new CountingServer();
   const pairs: Pair[] = [];
-  const add = (key: string, name: string, goal: number, ours: Subject, ref: Subject) => {
-    if (ONLY.has(key)) pairs.push({ key, name, goal, ours, ref, windows: [] });
+  const add = (key: string, name: string, ours: Subject, ...refs: Reference[]) => {
+    if (ONLY.has(key)) pairs.push({ key, name, ours, refs, windows: [] });
   };
   try {
     await sink.start();
     const bodyFile = seedBodyFile(dir);
     let ourRate = SEED_RATE; // replaced by our generator's rate as measured
-    add('generator', 'load generator', 1.2, ourGenerator(sink), autocannonGenerator(sink, bodyFile, () => ourRate));
+    add(
+      'generator',
+      'load generator',
+      ourGenerator(sink),
+      { subject: autocannonGenerator(sink, bodyFile, () => ourRate), goal: 1.2 },
+      { subject: floorGenerator(sink, bodyFile), goal: null },
+    );
 
     const upstream = await startServers([['upstream', '--port', '0']]);
     running.push(upstream);
@@ -132,13 +148,13 @@ async function main(): Promise<void> {
     if (ONLY.has('upstream')) {
       const minimal = await startServers([['--minimal-server']], UPSTREAM_SCRIPT);
       running.push(minimal);
-      add('upstream', 'fake upstream', 1.1, serverSubject('fake upstream', upstream, 'x'), serverSubject('minimal node:http', minimal, 'x'));
+      add('upstream', 'fake upstream', serverSubject('fake upstream', upstream, 'x'), { subject: serverSubject('minimal node:http', minimal, 'x'), goal: 1.1 });
     }
     if (ONLY.has('proxy1')) {
       const proxy = await startServers([['proxy', '--config', proxyConfig(dir, 'proxy1', upstreamUrl, ''), '--port', '0']]);
       const floor = await startServers([['--floor-server', upstreamUrl]], FLOOR_SCRIPT);
       running.push(proxy, floor);
-      add('proxy1', 'proxy, 1 instance, master key', 1.3, serverSubject('proxy', proxy, MASTER_KEY), serverSubject('node:http+undici floor', floor, MASTER_KEY));
+      add('proxy1', 'proxy, 1 instance, master key', serverSubject('proxy', proxy, MASTER_KEY), { subject: serverSubject('node:http+undici floor', floor, MASTER_KEY), goal: 1.3 });
     }
     if (ONLY.has('proxy4')) {
       db = await scratchDatabase('gb_bench');
@@ -147,20 +163,22 @@ async function main(): Promise<void> {
       const floors = await startServers([0, 1, 2, 3].map(() => ['--floor-server', upstreamUrl]), FLOOR_SCRIPT);
       running.push(proxy, floors);
       const key = await generateKey(proxy.urls[0]);
-      add('proxy4', 'proxy, 4 instances, key + spend logs', 1.4, serverSubject('proxy ×4', proxy, key), serverSubject('floor ×4', floors, MASTER_KEY));
+      add('proxy4', 'proxy, 4 instances, key + spend logs', serverSubject('proxy ×4', proxy, key), { subject: serverSubject('floor ×4', floors, MASTER_KEY), goal: 1.4 });
     }
 
-    const windowS = Math.max(3, BUDGET_S / Math.max(1, pairs.length * 2 * ROUNDS) - WARMUP_S);
+    const perRound = pairs.reduce((n, p) => n + 1 + p.refs.length, 0);
+    const windowS = Math.max(3, BUDGET_S / Math.max(1, perRound * ROUNDS) - WARMUP_S);
     process.stderr.write(`bench:seed-load: ${pairs.map((p) => p.key).join(', ')}; ${ROUNDS} rounds of ${WARMUP_S} s warm-up + ${windowS.toFixed(1)} s measured per subject, A B A B\n`);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const p of pairs) {
         const ours = await p.ours.measure(WARMUP_S, windowS);
         if (p.key === 'generator') ourRate = ours.requests / ours.seconds;
-        const ref = await p.ref.measure(WARMUP_S, windowS);
-        p.windows.push({ ours, ref });
+        const refs: WindowResult[] = [];
+        for (const r of p.refs) refs.push(await r.subject.measure(WARMUP_S, windowS));
+        p.windows.push({ ours, refs });
+        const vs = refs.map((w, i) => `${p.refs[i].subject.name} ${perReq(w).toFixed(1)} (${(perReq(ours) / perReq(w)).toFixed(2)}×, ${(w.requests / w.seconds).toFixed(0)} req/s${w.failures ? `, ${w.failures} failures` : ''})`);
         process.stderr.write(
-          `  round ${round} ${p.name}: ${perReq(ours).toFixed(1)} vs ${perReq(ref).toFixed(1)} µs/req (${(perReq(ours) / perReq(ref)).toFixed(2)}×), ` +
-            `${(ours.requests / ours.seconds).toFixed(0)} / ${(ref.requests / ref.seconds).toFixed(0)} req/s${ours.failures + ref.failures ? `, failures ${ours.failures}/${ref.failures}` : ''}\n`,
+          `  round ${round} ${p.name}: ours ${perReq(ours).toFixed(1)} µs/req (${(ours.requests / ours.seconds).toFixed(0)} req/s${ours.failures ? `, ${ours.failures} failures` : ''}) vs ${vs.join(', ')}\n`,
         );
       }
     }
