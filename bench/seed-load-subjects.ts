@@ -73,10 +73,12 @@ function generatorSubject(name: string, sink: CountingServer, argv: (totalS: num
   return {
     name,
     async measure(warmupS, seconds) {
-      // it runs longer than the window: the window must close while it still sends
-      const child = spawn(process.execPath, argv(warmupS + seconds + 5), { stdio: 'ignore' });
+      // a child first loads its modules and (ours, the floor) ramps its users up over 2 s: its
+      // warm-up starts after that. It runs past the window, which must close while it still sends.
+      const settle = warmupS + 2;
+      const child = spawn(process.execPath, argv(settle + seconds + 5), { stdio: 'ignore' });
       try {
-        await sleep(warmupS * 1000);
+        await sleep(settle * 1000);
         const a = sampleProcesses([child.pid!]);
         const n0 = sink.served;
         const t0 = performance.now();
