@@ -23,7 +23,7 @@ import { validateLoadOptions } from '../loadgen/config.js';
 import { SEED_TEMPLATE } from '../loadgen/seed.js';
 import { scratchDatabase, type ScratchDatabase } from '../proxy/state/scratch-database.js';
 import { median } from '../reports/gate/stats.js';
-import { MASTER_KEY, startService, stop } from './proxy-common.js';
+import { BENCH_JS, MASTER_KEY, startService, stop } from './proxy-common.js';
 import { generateKey } from './proxy-state.js';
 import { autocannonGenerator, CountingServer, floorGenerator, ourGenerator, serverSubject, type Running, type Subject, type WindowResult } from './seed-load-subjects.js';
 
@@ -65,14 +65,18 @@ interface Pair {
 const perReq = (w: WindowResult) => w.cpuUs / Math.max(1, w.requests);
 const rate = (w: WindowResult) => w.requests / w.seconds;
 
-async function startServers(args: string[][], script?: string): Promise<Running> {
-  const started = [];
-  for (const a of args) started.push(await startService(a, script));
-  return {
-    urls: started.flatMap((s) => (s.ready.urls as string[] | undefined) ?? [s.ready.url as string]),
-    pids: started.flatMap((s) => [s.child.pid!, ...((s.ready.pids as number[] | undefined) ?? [])]),
-    children: started.map((s) => s.child),
-  };
+/** Starts each service in turn; each is in `running` as soon as it is up, so a later failure stops it too. */
+async function startServers(running: Running[], args: string[][], script = BENCH_JS): Promise<Running> {
+  const r: Running = { urls: [], pids: [], children: [] };
+  running.push(r);
+  for (const a of args) {
+    // generous: four instances and their PostgreSQL migrations on a busy 2-core machine
+    const s = await startService(a, script, 60_000);
+    r.children.push(s.child);
+    r.urls.push(...((s.ready.urls as string[] | undefined) ?? [s.ready.url as string]));
+    r.pids.push(s.child.pid!, ...((s.ready.pids as number[] | undefined) ?? []));
+  }
+  return r;
 }
 
 function proxyConfig(dir: string, name: string, upstreamUrl: string, general: string): string {
@@ -148,26 +152,22 @@ async function main(): Promise<void> {
       { subject: floorGenerator(sink, bodyFile), goal: null },
     );
 
-    const upstream = await startServers([['upstream', '--port', '0']]);
-    running.push(upstream);
+    const upstream = await startServers(running, [['upstream', '--port', '0']]);
     const upstreamUrl = upstream.urls[0];
     if (ONLY.has('upstream')) {
-      const minimal = await startServers([['--minimal-server']], UPSTREAM_SCRIPT);
-      running.push(minimal);
+      const minimal = await startServers(running, [['--minimal-server']], UPSTREAM_SCRIPT);
       add('upstream', 'fake upstream', serverSubject('fake upstream', upstream, 'x'), { subject: serverSubject('minimal node:http', minimal, 'x'), goal: 1.1 });
     }
     if (ONLY.has('proxy1')) {
-      const proxy = await startServers([['proxy', '--config', proxyConfig(dir, 'proxy1', upstreamUrl, ''), '--port', '0']]);
-      const floor = await startServers([['--floor-server', upstreamUrl]], FLOOR_SCRIPT);
-      running.push(proxy, floor);
+      const proxy = await startServers(running, [['proxy', '--config', proxyConfig(dir, 'proxy1', upstreamUrl, ''), '--port', '0']]);
+      const floor = await startServers(running, [['--floor-server', upstreamUrl]], FLOOR_SCRIPT);
       add('proxy1', 'proxy, 1 instance, master key', serverSubject('proxy', proxy, MASTER_KEY), { subject: serverSubject('node:http+undici floor', floor, MASTER_KEY), goal: 1.3 });
     }
     if (ONLY.has('proxy4')) {
       db = await scratchDatabase('gb_bench');
       const cfg = proxyConfig(dir, 'proxy4', upstreamUrl, `  database_url: ${db.url}\n  proxy_batch_write_at: 1\n`);
-      const proxy = await startServers([['proxy', '--config', cfg, '--port', '0', '--instances', '4']]);
-      const floors = await startServers([0, 1, 2, 3].map(() => ['--floor-server', upstreamUrl]), FLOOR_SCRIPT);
-      running.push(proxy, floors);
+      const proxy = await startServers(running, [['proxy', '--config', cfg, '--port', '0', '--instances', '4']]);
+      const floors = await startServers(running, [0, 1, 2, 3].map(() => ['--floor-server', upstreamUrl]), FLOOR_SCRIPT);
       const key = await generateKey(proxy.urls[0]);
       add('proxy4', 'proxy, 4 instances, key + spend logs', serverSubject('proxy ×4', proxy, key), { subject: serverSubject('floor ×4', floors, MASTER_KEY), goal: 1.4 });
     }
