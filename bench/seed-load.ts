@@ -5,6 +5,8 @@
 //
 //   component                                    reference                        goal
 //   load generator (`bench load --seed-body`)    autocannon, same rate and conns  ≤ 1.2×
+//                                                node:net floor, the seed's pattern (no goal:
+//                                                autocannon -R sends in bursts; see seed-load-floor.ts)
 //   fake upstream                                minimal node:http server         ≤ 1.1×
 //   reference proxy, 1 instance, master key      node:http + undici floor         ≤ 1.3×
 //   reference proxy, 4 instances, keys + spend   the floor × 4 processes          ≤ 1.4×
@@ -35,13 +37,20 @@ const { values: flags } = parseArgs({
     only: { type: 'string', default: 'generator,upstream,proxy1,proxy4' },
   },
 });
+const COMPONENTS = ['generator', 'upstream', 'proxy1', 'proxy4'];
 const BUDGET_S = parseDurationMs(flags.duration) / 1000;
-const ROUNDS = Math.max(1, Number(flags.rounds));
+const ROUNDS = Number(flags.rounds);
 const WARMUP_S = Math.max(2.5, parseDurationMs(flags.warmup) / 1000); // the spawn ramp alone takes 2 s
-const ONLY = new Set(flags.only.split(','));
+const ONLY = new Set(flags.only.split(',').map((x) => x.trim()));
+const unknown = [...ONLY].filter((x) => !COMPONENTS.includes(x));
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || unknown.length > 0) {
+  if (unknown.length > 0) console.error(`--only: unknown ${unknown.join(', ')} (known: ${COMPONENTS.join(', ')})`);
+  if (!Number.isInteger(ROUNDS) || ROUNDS < 1) console.error(`--rounds: a whole number ≥ 1, got ${flags.rounds}`);
+  process.exit(2);
+}
 const UPSTREAM_SCRIPT = new URL('./upstream.js', import.meta.url).pathname;
 const FLOOR_SCRIPT = new URL('./proxy.js', import.meta.url).pathname;
-const MODEL = SEED_TEMPLATE.body && (SEED_TEMPLATE.body as { model: string }).model;
+const MODEL = (SEED_TEMPLATE.body as { model: string }).model;
 
 /** the seed's rate (1000 users / 0.75 s mean wait); a window that did not hold HELD of it was starved of CPU */
 const SEED_RATE = 1333;
