@@ -34,7 +34,7 @@ async function reachableRedis(): Promise<string | null> {
   }
 }
 
-async function generateKey(url: string): Promise<string> {
+export async function generateKey(url: string): Promise<string> {
   const res = await fetch(`${url}/key/generate`, {
     method: 'POST',
     headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },

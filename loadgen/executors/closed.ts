@@ -26,6 +26,17 @@ export class ClosedExecutor implements Executor, ExchangeOwner {
   private t0 = 0;
   private idleWaiter: (() => void) | null = null;
   private readonly waitMs: (u: User) => number;
+  /**
+   * undici's `pipelining` for each user's Client. A user never has two requests out, so the
+   * wire is the same either way; but with pipelining 1 undici holds every completed socket
+   * for one loop turn (a setImmediate) before it looks at the queue again, and a user that
+   * waits between requests then pays a second turn when it sends (undici's idle-socket
+   * validation, which is what actually protects a request from a socket the server closed
+   * while idle, and which runs whatever the pipelining). With a wait, the first hold guards
+   * nothing: 2 drops it. Without a wait the next request is sent from inside the completion
+   * callback, and the hold is the only turn the server has to close: 1 keeps it.
+   */
+  private readonly pipelining: number;
 
   constructor(
     private readonly ctx: ExecutorContext,
@@ -35,6 +46,7 @@ export class ClosedExecutor implements Executor, ExchangeOwner {
     this.idHeader = ctx.idHeader;
     this.requestTimeoutMs = ctx.requestTimeoutMs;
     this.waitMs = waitFunction(model.wait);
+    this.pipelining = minWaitMs(model.wait) > 0 ? 2 : 1;
   }
 
   nextSeq(): number {
@@ -61,7 +73,7 @@ export class ClosedExecutor implements Executor, ExchangeOwner {
   private addUser(): void {
     const index = this.users.length;
     const target = this.ctx.targets[index % this.ctx.targets.length];
-    const client = new Client(target.origin, { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
+    const client = new Client(target.origin, { pipelining: this.pipelining, keepAliveTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
     const user: User = { index, client, ex: null as unknown as Exchange, iterStart: 0, timer: null, fire: () => this.iterate(user) };
     user.ex = new Exchange(this, client, user);
     this.users.push(user);
@@ -136,6 +148,13 @@ export class ClosedExecutor implements Executor, ExchangeOwner {
   async close(): Promise<void> {
     await Promise.all(this.users.map((u) => u.client.destroy().catch(() => undefined)));
   }
+}
+
+/** The least a wait can be, ms (0 when a user may send again at once). */
+function minWaitMs(w: ResolvedClosedModel['wait']): number {
+  if ('between' in w) return w.between[0] * 1000;
+  if ('constant' in w) return w.constant * 1000;
+  return 0;
 }
 
 /** Locust's wait_time functions, returning milliseconds. */
