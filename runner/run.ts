@@ -21,6 +21,8 @@ import { parseProxyConfig } from '../proxy/config.js';
 import { Registry } from './services/registry.js';
 import { startUpstream, type UpstreamHandle } from './services/upstream.js';
 import { runVariant } from './variant.js';
+import { shardInfo, type ShardRun } from '../shard/run-share.js';
+import { hostname } from 'node:os';
 
 export interface RunOptions {
   file: string;
@@ -33,6 +35,8 @@ export interface RunOptions {
   /** aborts the run (Ctrl-C does this too when handleSigint is set) */
   signal?: AbortSignal;
   handleSigint?: boolean;
+  /** bench run --shard: one share of the load (one variant), written with a `shard` field for bench merge */
+  shard?: ShardRun;
 }
 
 export interface RunOutcome {
@@ -163,6 +167,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
           signal: ac.signal,
           progress: o.progress ?? false,
           log,
+          ...(o.shard ? { shard: o.shard } : {}),
         }),
       );
     }
@@ -186,6 +191,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     end_time: new Date().toISOString(),
     ...(interrupted || failure ? { partial: true } : {}),
     variants: results,
+    ...(o.shard && shardInfo(o.shard, hostname()) ? { shard: shardInfo(o.shard, hostname()), thresholds: scenario.thresholds } : {}),
   };
   if (failure) {
     // keep what was measured before the failure, then report the failure itself
