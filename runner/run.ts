@@ -104,7 +104,8 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const { scenario } = plan;
   const machine = machineInfo();
   const start = new Date();
-  const runId = makeRunId(scenario.name, start);
+  // a shard's own id: shards sharing one PostgreSQL get variant databases of their own
+  const runId = `${makeRunId(scenario.name, start)}${o.shard ? `-shard-${o.shard.spec.index}-of-${o.shard.spec.total}` : ''}`;
   const outDir = resolve(o.out ?? join('results', runId));
   const ac = new AbortController();
   let interrupted = false;
