@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,4 +137,22 @@ test('three shards with one --start-at, then bench merge: counts = the ledger, h
     const b = one.headers_ms!['x-sample-ms'][p];
     assert.ok(Math.abs(a - b) <= tol, `${p}: merged ${a} ms, one process ${b} ms, tolerance ${tol.toFixed(1)} ms`);
   }
+});
+
+test('bench load --scenario: the scenario defines the load and its thresholds judge a whole run (exit 99); load flags clash (exit 2)', async (t) => {
+  const up = await sampledUpstream();
+  t.after(() => up.close());
+  const file = join(dir, 'strict.yaml');
+  writeFileSync(
+    file,
+    ['name: strict', 'load: { model: open, rate: 50, duration: 1s, requests: [{ path: /v1/chat/completions, body: seed }] }', 'warmup: 0s', 'thresholds: [ "requests > 1000000" ]', ''].join('\n'),
+  );
+  const r = await bench(['load', up.url, '--scenario', file]);
+  assert.equal(r.code, 99, r.stderr);
+  assert.match(r.stdout, /POST\s+│ \/chat\/completions/, "the seed body's row");
+  assert.match(r.stderr, /1 threshold\(s\) failed \[GB_ERR_THRESHOLDS\]/);
+  assert.ok(Math.abs(up.requests() - 50) <= 2, `the scenario's rate for its duration: ${up.requests()}`);
+  const clash = await bench(['load', up.url, '--scenario', file, '--users', '5', '--rate', '9']);
+  assert.equal(clash.code, 2);
+  assert.match(clash.stderr, /invalid --scenario: the scenario defines the load; drop --users, --rate \[GB_ERR_INVALID_ARG\]/);
 });
