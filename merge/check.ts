@@ -40,7 +40,8 @@ export function checkShards(inputs: readonly ShardInput[], o: MergeCheckOptions 
   const shards = inputs.map((s) => ({ ...s, shard: s.result.shard! })).sort((a, b) => a.shard.index - b.shard.index);
 
   const first = shards[0];
-  const key = (s: (typeof shards)[number]) => JSON.stringify([s.result.scenario, s.shard.load_digest, s.shard.total, s.result.variants.map((v) => v.name)]);
+  // the digest covers the scenario's content (not its path, which may differ between machines)
+  const key = (s: (typeof shards)[number]) => JSON.stringify([s.shard.load_digest, s.shard.total, s.result.variants.map((v) => v.name)]);
   if (shards.some((s) => key(s) !== key(first))) {
     throw ERR_MERGE_SCENARIO(['their scenario, load, shard total or variants differ'], shards.map(describe));
   }

@@ -40,8 +40,8 @@ interface Prepared {
   thresholds: unknown;
 }
 
-/** `cliSources`: which of --duration/--warmup the user gave (commander's defaults must not override a scenario). */
-async function prepare(url: string, f: ShardLoadFlags, cliSources: { duration: boolean; warmup: boolean }, signal: AbortSignal): Promise<Prepared> {
+/** `cliSources`: which of --duration/--warmup/--timeout the user gave (commander's defaults must not override a scenario). */
+async function prepare(url: string, f: ShardLoadFlags, cliSources: { duration: boolean; warmup: boolean; timeout: boolean }, signal: AbortSignal): Promise<Prepared> {
   if (!f.scenario) return { options: await buildLoadOptions(url, f), scenarioName: 'bench load', scenarioText: null, thresholds: undefined };
   const clash = (['users', 'spawnRate', 'wait', 'rate', 'body', 'seedBody', 'method', 'path', 'stream', 'workers'] as const).filter((k) => f[k] !== undefined);
   if (clash.length > 0) throw ERR_INVALID_ARG(['--scenario', `the scenario defines the load; drop ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`]);
@@ -61,10 +61,18 @@ async function prepare(url: string, f: ShardLoadFlags, cliSources: { duration: b
   const o = loadOptionsFor(s, s.load.users, targets, key, signal, false);
   const options: LoadOptions = { ...o, recordRequestTimes: false };
   delete options.requestTimesCapacity;
-  if (cliSources.duration) options.durationMs = tryParseDurationMs(f.duration) ?? options.durationMs;
-  if (cliSources.warmup && f.warmup) options.warmupMs = tryParseDurationMs(f.warmup) ?? options.warmupMs;
+  // flags the user gave override the scenario; a bad one is refused, not ignored
+  const problems: string[] = [];
+  const dur = (flag: string, v: string | undefined): number | undefined => {
+    const ms = tryParseDurationMs(v);
+    if (ms === null) problems.push(`--${flag}: invalid duration ${JSON.stringify(v)} (like 500ms, 30s, 5m)`);
+    return ms ?? undefined;
+  };
+  if (cliSources.duration) options.durationMs = dur('duration', f.duration) ?? options.durationMs;
+  if (cliSources.warmup) options.warmupMs = dur('warmup', f.warmup) ?? options.warmupMs;
+  if (cliSources.timeout) options.requestTimeoutMs = dur('timeout', f.timeout) ?? options.requestTimeoutMs;
+  if (problems.length > 0) throw ERR_INVALID_ARG(['arguments', `${problems.length} problem(s)`], problems);
   if (f.recordHeader.length > 0) options.recordHeaders = f.recordHeader;
-  if (f.timeout) options.requestTimeoutMs = tryParseDurationMs(f.timeout) ?? options.requestTimeoutMs;
   return { options, scenarioName: s.name, scenarioText: text, thresholds: s.thresholds };
 }
 
@@ -74,7 +82,7 @@ function shareFor(o: ResolvedLoadOptions, shard: ShardSpec | null): ResolvedLoad
   return { ...shareOf(o, shard.index, shard.total), secondHistograms: true };
 }
 
-export async function shardLoadCommand(url: string, f: ShardLoadFlags, cliSources: { duration: boolean; warmup: boolean }): Promise<void> {
+export async function shardLoadCommand(url: string, f: ShardLoadFlags, cliSources: { duration: boolean; warmup: boolean; timeout: boolean }): Promise<void> {
   const shard = resolveShard(f.shard);
   const startAt = resolveStartAt(f.startAt);
   const tag = shard ? `shard ${shard.index}/${shard.total}` : 'load';

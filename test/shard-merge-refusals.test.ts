@@ -130,7 +130,7 @@ test('bench merge refuses, each with its message and exit 2', async () => {
   const ok = [0, 1, 2].map((i) => write(`ok-${i}.json`, shard({ index: i, seconds: [samples(20, 1000)] })));
   const cases: Array<{ files: string[]; args?: string[]; code: string; message: RegExp; problem?: RegExp }> = [
     {
-      files: [ok[0], ok[1], write('other-scenario.json', shard({ index: 2, scenario: 'redis', seconds: [samples(20, 1000)] }))],
+      files: [ok[0], ok[1], write('other-scenario.json', shard({ index: 2, scenario: 'redis', digest: 'f'.repeat(64), seconds: [samples(20, 1000)] }))],
       code: 'GB_ERR_MERGE_SCENARIO',
       message: /cannot merge shards of different runs: their scenario, load, shard total or variants differ/,
       problem: /other-scenario\.json: scenario "redis"/,

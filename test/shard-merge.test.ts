@@ -155,4 +155,9 @@ test('bench load --scenario: the scenario defines the load and its thresholds ju
   const clash = await bench(['load', up.url, '--scenario', file, '--users', '5', '--rate', '9']);
   assert.equal(clash.code, 2);
   assert.match(clash.stderr, /invalid --scenario: the scenario defines the load; drop --users, --rate \[GB_ERR_INVALID_ARG\]/);
+  // a flag given beside the scenario overrides it, and is checked
+  const bad = await bench(['load', up.url, '--scenario', file, '--duration', 'forever', '--warmup', 'soon']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--duration: invalid duration "forever"/);
+  assert.match(bad.stderr, /--warmup: invalid duration "soon"/);
 });

@@ -45,6 +45,6 @@ export function register(program: Command): void {
       if (sharded === undefined) return (await import('../../loadgen/command.js')).loadCommand(url, flags);
       const shard = await import('../../shard/load.js');
       const cli = (name: string) => cmd.getOptionValueSource(name) === 'cli';
-      return shard.shardLoadCommand(url, flags, { duration: cli('duration'), warmup: cli('warmup') });
+      return shard.shardLoadCommand(url, flags, { duration: cli('duration'), warmup: cli('warmup'), timeout: cli('timeout') });
     });
 }
