@@ -97,7 +97,7 @@ function mergeGateway(parts: readonly Part[], notes: string[]): Partial<VariantR
   return out;
 }
 
-function mergeVariant(name: string, parts: readonly Part[]): VariantResult {
+function mergeVariant(name: string, parts: readonly Part[], runNotes: readonly string[]): VariantResult {
   const v0 = parts[0].v;
   const names = (v0.by_name ?? []).map((b) => b.name);
   const headerNames = [...new Set(parts.flatMap((p) => Object.keys(p.v.histograms.headers)))];
@@ -155,7 +155,7 @@ function mergeVariant(name: string, parts: readonly Part[]): VariantResult {
     reliable: parts.every((p) => p.v.reliable),
     unreliable_reasons: reasons,
     histograms: { ...result.histograms, ...(seconds ? { seconds } : {}) },
-    notes: [`merged from ${parts.length} shard(s); loadgen figures are the worst shard's (cpu_us the sum)`, ...shardNotes, ...notes],
+    notes: [`merged from ${parts.length} shard(s); loadgen figures are the worst shard's (cpu_us the sum)`, ...runNotes, ...shardNotes, ...notes],
   };
 }
 
@@ -165,10 +165,13 @@ export function mergeShards(checked: CheckedShards): RunResult {
   const starts = shards.map((s) => Date.parse(s.shard.started_at));
   const t0 = Math.min(...starts);
   const first = shards[0].result;
+  // late shards (beyond a timer's millisecond or two) are named in every variant's notes
+  const late = shards.filter((s) => s.shard.skew_ms > 50).map((s) => `shard ${s.shard.index}/${s.shard.total} started ${s.shard.skew_ms} ms after --start-at`);
   const variants = first.variants.map((v, vi) =>
     mergeVariant(
       v.name,
       shards.map((s, i) => ({ v: s.result.variants[vi], offsetS: Math.round((starts[i] - t0) / 1000), label: `shard ${s.shard.index}/${s.shard.total}` })),
+      late,
     ),
   );
   const iso = (ms: number) => new Date(ms).toISOString();

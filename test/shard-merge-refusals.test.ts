@@ -106,6 +106,7 @@ test('mergeShards: histograms added exactly, counts summed, a late shard\'s seco
   assert.equal(v.duration_s, 3, 'from the first shard\'s start to the last one\'s end');
   assert.equal(v.loadgen.cpu_percent, 11, "the worst shard's generator");
   assert.deepEqual(m.shards?.map((s) => [s.index, s.skew_ms]), [[0, 0], [1, 1200]]);
+  assert.ok(v.notes?.includes('shard 1/2 started 1200 ms after --start-at'), 'the late shard is named');
   assert.equal(m.partial, undefined);
 });
 
