@@ -24,7 +24,7 @@ import { compileTemplates, newBodyBuffer, newRequestId, renderBody } from '../lo
 import { validateLoadOptions } from '../loadgen/config.js';
 import { SEED_TEMPLATE } from '../loadgen/seed.js';
 import { scratchDatabase, type ScratchDatabase } from '../proxy/state/scratch-database.js';
-import { median } from '../reports/gate/stats.js';
+import { median } from '../gate/stats.js';
 import { BENCH_JS, MASTER_KEY, startService, stop } from './proxy-common.js';
 import { generateKey } from './proxy-state.js';
 import { autocannonGenerator, CountingServer, floorGenerator, ourGenerator, serverSubject, type Running, type Subject, type WindowResult } from './seed-load-subjects.js';

@@ -37,6 +37,10 @@ export const ERR_GATE_FAILED = define('GB_ERR_GATE_FAILED', EXIT_THRESHOLDS, (wh
 export const ERR_INTEGRITY = define('GB_ERR_INTEGRITY', EXIT_THRESHOLDS, (why = '') => `integrity check failed: ${why}`);
 export const ERR_LOADGEN_TARGET = define('GB_ERR_LOADGEN_TARGET', EXIT_INVALID, (url = '', why = '') => `bad target ${url}: ${why}`);
 export const ERR_TRIAL_FAILED = define('GB_ERR_TRIAL_FAILED', EXIT_UNEXPECTED, (trial = '', why = '') => `${trial} failed: ${why}`);
+export const ERR_MERGE_SCENARIO = define('GB_ERR_MERGE_SCENARIO', EXIT_INVALID, (why = '') => `cannot merge shards of different runs: ${why}`);
+export const ERR_MERGE_OVERLAP = define('GB_ERR_MERGE_OVERLAP', EXIT_INVALID, (why = '') => `cannot merge overlapping shards: ${why}`);
+export const ERR_MERGE_MISSING = define('GB_ERR_MERGE_MISSING', EXIT_INVALID, (why = '') => `missing shard(s): ${why} (--allow-missing merges the others, marked partial)`);
+export const ERR_MERGE_SKEW = define('GB_ERR_MERGE_SKEW', EXIT_INVALID, (why = '') => `shards started too far apart: ${why}`);
 
 export function isGbError(err: unknown): err is GbError {
   return err instanceof GbError;

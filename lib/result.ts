@@ -57,6 +57,11 @@ export interface EncodedHistograms {
   overhead_ledger?: string;
   request_path?: string;
   response_path?: string;
+  /** latency of each request name (by_name rows), keyed by name; lets `bench merge` add the rows exactly */
+  by_name?: Record<string, string>;
+  /** per-second latency histograms aligned with `timeseries` (shard results only), so a merge's
+   *  per-second p50/p99 are exact too */
+  seconds?: string[];
 }
 
 /** Statistics for one request name (a template) — a row of the Locust-style table. */
@@ -139,6 +144,24 @@ export interface ComparisonExtras {
   skipped: { name: string; target: string; unavailable: string }[];
 }
 
+/** One shard of a sharded run (`bench load|run --shard I/N`): which share, and when it started. */
+export interface ShardInfo {
+  /** 0-based, as Kubernetes' JOB_COMPLETION_INDEX */
+  index: number;
+  total: number;
+  /** the common instant every shard waited for (--start-at), ISO-8601; null when none was given */
+  start_at: string | null;
+  /** when this shard's load actually started, ISO-8601 (wall clock of its machine) */
+  started_at: string;
+  /** started_at − start_at in ms (> 0: it started late); 0 without start_at */
+  skew_ms: number;
+  /** sha256 of the scenario text (or of the load options) the shard ran: `bench merge` refuses a mix */
+  load_digest: string;
+  hostname?: string;
+  /** set on a merged result's `shards` list: the shard's own generator self-check */
+  reliable?: boolean;
+}
+
 export interface RunResult {
   schema: typeof RESULT_SCHEMA;
   scenario: string;
@@ -150,4 +173,13 @@ export interface RunResult {
   variants: VariantResult[];
   /** set when the run was a gateway comparison; its variants are the targets */
   comparison?: ComparisonExtras;
+  /** a shard's result: which share of the run it is */
+  shard?: ShardInfo;
+  /** a merged result (`bench merge`): every shard merged, in index order */
+  shards?: ShardInfo[];
+  /** a merged result: shard indexes absent (merged with --allow-missing) */
+  missing_shards?: number[];
+  /** the scenario's thresholds as written, carried by shard results so `bench merge` can judge
+   *  the merged figures where the scenario file is not */
+  thresholds?: unknown;
 }

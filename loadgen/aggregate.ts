@@ -105,6 +105,7 @@ export function aggregate(r: Recorded): LoadResult {
       ...(r.ttft.totalCount ? { ttft: encode(r.ttft) } : {}),
       ...(r.itl.totalCount ? { itl: encode(r.itl) } : {}),
       headers: headersEnc,
+      by_name: Object.fromEntries(r.names.map((name, i) => [name, encode(r.byName[i].latency)])),
     },
   };
   return result;

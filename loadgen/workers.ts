@@ -9,12 +9,13 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Histogram } from 'hdr-histogram-js';
 import type { LoadgenSelf, SecondSample } from '../lib/result.js';
-import { aggregate, decode, type LoadResult, type Recorded } from './aggregate.js';
+import { aggregate, decode, encode, type LoadResult, type Recorded } from './aggregate.js';
 import type { ResolvedLoadOptions } from './config.js';
 import { attachProgress } from './progress.js';
 import { ErrorLog, newHistogram, RequestTimes, writeErrorLog, type ErrorEntry } from './recorder.js';
 import type { LoadRun, SecondTotals } from './run.js';
 import { SelfMonitor } from './self-monitor.js';
+import { maxShares, splitShares } from './split.js';
 
 const WORKER_JS = new URL('./worker-thread.js', import.meta.url);
 
@@ -39,35 +40,11 @@ export type WorkerMessage =
 
 /** The share of worker i of n (n ≤ users for the closed model: a worker has at least one user). */
 export function splitLoad(o: ResolvedLoadOptions): ResolvedLoadOptions[] {
-  const m = o.model;
-  const n = m.kind === 'closed' ? Math.min(o.workers, m.users) : o.workers;
-  const shares: ResolvedLoadOptions[] = [];
+  const n = Math.min(o.workers, maxShares(o));
   // the error log's bounds are the run's: each worker keeps up to all of them, the merge cuts
   const errorLog = o.errorLog ? { maxEntries: o.errorLog.maxEntries, maxBytes: o.errorLog.maxBytes } : undefined;
-  const common = { workers: 1, seqStep: n * o.seqStep, secondHistograms: true, progress: false, signal: undefined, errorLog };
-  let firstUser = 0;
-  for (let i = 0; i < n; i++) {
-    const seqStart = o.seqStart + i * o.seqStep;
-    if (m.kind === 'closed') {
-      const users = Math.floor(m.users / n) + (i < m.users % n ? 1 : 0);
-      // user k of the whole run goes to target k % T; rotating this worker's list by its first
-      // user's index keeps that mapping exactly
-      const r = firstUser % o.targets.length;
-      const targets = [...o.targets.slice(r), ...o.targets.slice(0, r)];
-      shares.push({ ...o, ...common, seqStart, targets, model: { ...m, users, spawnRate: (m.spawnRate * users) / m.users } });
-      firstUser += users;
-    } else {
-      const model = {
-        ...m,
-        ...(m.rate !== undefined ? { rate: m.rate / n } : {}),
-        ...(m.stages ? { stages: m.stages.map((s) => ({ ...s, rate: s.rate / n })) } : {}),
-        connections: Math.max(1, Math.ceil(m.connections / n)),
-        maxInFlight: Math.max(1, Math.ceil(m.maxInFlight / n)),
-      };
-      shares.push({ ...o, ...common, seqStart, model });
-    }
-  }
-  return shares;
+  const common = { workers: 1, secondHistograms: true, progress: false, signal: undefined, errorLog };
+  return splitShares(o, n).map((share) => ({ ...share, ...common }));
 }
 
 function addEncoded(into: Histogram, enc: string): void {
@@ -260,7 +237,8 @@ export class WorkerRun extends EventEmitter implements LoadRun {
       p50_ms: c.totalCount ? c.getValueAtPercentile(50) / 1000 : 0,
       p99_ms: c.totalCount ? c.getValueAtPercentile(99) / 1000 : 0,
     };
-    this.emit('second', merged, totals);
+    // a shard running on worker threads keeps each second's histogram for `bench merge`
+    this.emit('second', merged, totals, this.o.secondHistograms ? encode(h) : undefined);
   }
 
   private mergeSideStores(wires: readonly RecordedWire[]): void {

@@ -9,6 +9,7 @@ import { parseScenario } from './scenario-load.js';
 import { planRun, runScenario } from './run.js';
 import { runGatewaysScenario } from './gateways-run.js';
 import { readFileSync } from 'node:fs';
+import { shardRunFor } from '../shard/run-plan.js';
 import { ERR_FILE_READ, ERR_INVALID_SCENARIO } from '../lib/errors.js';
 
 export interface RunFlags {
@@ -20,6 +21,8 @@ export interface RunFlags {
   out?: string;
   json?: boolean;
   dryRun?: boolean;
+  shard?: string;
+  startAt?: string;
 }
 
 function positiveNumber(flag: string, v: string | undefined, int: boolean): number | undefined {
@@ -42,12 +45,13 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
     return;
   }
   const plan = planRun(file, overrides, f.variants);
+  const shard = shardRunFor(plan, f.shard, f.startAt);
   // a gateway comparison (`targets:`) is a run like any other from here on: the same result,
-  // the same files and the same thresholds
+  // the same files and the same thresholds (shardRunFor refuses a sharded comparison)
   const out =
     plan.scenario.targets.length > 0
       ? await runGatewaysScenario(plan.scenario, { out: f.out, log: (m) => process.stderr.write(`${m}\n`), handleSigint: true })
-      : await runScenario({ file, overrides, variants: f.variants, out: f.out, progress: process.stderr.isTTY === true && !f.json, handleSigint: true });
+      : await runScenario({ file, overrides, variants: f.variants, out: f.out, progress: process.stderr.isTTY === true && !f.json, handleSigint: true, ...(shard ? { shard } : {}) });
   if (f.json) process.stdout.write(`${JSON.stringify(out.result)}\n`);
   else process.stdout.write(renderConsole(out.result));
   process.stderr.write(`results: ${out.files.join(', ')}\n`);
@@ -55,6 +59,8 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
     process.exitCode = EXIT_INTERRUPTED;
     return;
   }
+  // a shard alone is not the run: bench merge judges the thresholds on the merged figures
+  if (shard) return;
   // thresholds are printed (and their failure kept) even when a variant lost data
   let thresholdError: unknown = null;
   try {

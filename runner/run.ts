@@ -21,6 +21,8 @@ import { parseProxyConfig } from '../proxy/config.js';
 import { Registry } from './services/registry.js';
 import { startUpstream, type UpstreamHandle } from './services/upstream.js';
 import { runVariant } from './variant.js';
+import { shardInfo, type ShardRun } from '../shard/run-share.js';
+import { hostname } from 'node:os';
 
 export interface RunOptions {
   file: string;
@@ -33,6 +35,8 @@ export interface RunOptions {
   /** aborts the run (Ctrl-C does this too when handleSigint is set) */
   signal?: AbortSignal;
   handleSigint?: boolean;
+  /** bench run --shard: one share of the load (one variant), written with a `shard` field for bench merge */
+  shard?: ShardRun;
 }
 
 export interface RunOutcome {
@@ -100,7 +104,8 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const { scenario } = plan;
   const machine = machineInfo();
   const start = new Date();
-  const runId = makeRunId(scenario.name, start);
+  // a shard's own id: shards sharing one PostgreSQL get variant databases of their own
+  const runId = `${makeRunId(scenario.name, start)}${o.shard ? `-shard-${o.shard.spec.index}-of-${o.shard.spec.total}` : ''}`;
   const outDir = resolve(o.out ?? join('results', runId));
   const ac = new AbortController();
   let interrupted = false;
@@ -163,6 +168,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
           signal: ac.signal,
           progress: o.progress ?? false,
           log,
+          ...(o.shard ? { shard: o.shard } : {}),
         }),
       );
     }
@@ -186,6 +192,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     end_time: new Date().toISOString(),
     ...(interrupted || failure ? { partial: true } : {}),
     variants: results,
+    ...(o.shard && shardInfo(o.shard, hostname()) ? { shard: shardInfo(o.shard, hostname()), thresholds: scenario.thresholds } : {}),
   };
   if (failure) {
     // keep what was measured before the failure, then report the failure itself

@@ -15,6 +15,8 @@ import { setupThroughApi, startProxy } from './services/proxy.js';
 import { startRedis, type RedisPlan } from './services/redis.js';
 import type { Registry } from './services/registry.js';
 import { modelRequests, type UpstreamHandle, type UpstreamStats } from './services/upstream.js';
+import { collectSeconds, shardShare, type ShardRun } from '../shard/run-share.js';
+import { waitForStart } from '../shard/spec.js';
 
 export interface VariantContext {
   scenario: Scenario;
@@ -29,6 +31,8 @@ export interface VariantContext {
   signal: AbortSignal;
   progress: boolean;
   log: (m: string) => void;
+  /** bench run --shard: run this share of the load, from the --start-at instant */
+  shard?: ShardRun;
 }
 
 const SAMPLE_MS = 500;
@@ -106,6 +110,10 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
   });
   const key = await setupThroughApi(proxy, { masterKey: s.proxy.masterKey, upstreamUrl: upstream.url, model: s.proxy.setup.model, key: s.proxy.setup.key });
 
+  const loadOptions = loadOptionsFor(s, v.settings.users, proxy.urls, key, ctx.signal, ctx.progress);
+  const share = ctx.shard ? shardShare(loadOptions, ctx.shard.spec) : loadOptions;
+  if (ctx.shard) ctx.shard.started = await waitForStart(ctx.shard.startAt, ctx.signal, log);
+
   // CPU is charged over the measured window only; RSS peaks over the whole variant.
   let peakRss = 0;
   let cpuStart: number | null = null;
@@ -122,8 +130,11 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
   let cpuEnd: number;
   let times: ReturnType<LoadRun['requestTimes']> = null;
   try {
-    const run = startLoad(loadOptionsFor(s, v.settings.users, proxy.urls, key, ctx.signal, ctx.progress));
+    const run = startLoad(share);
+    const seconds = ctx.shard ? collectSeconds(run) : null;
     result = await run.result;
+    const kept = seconds?.(result.timeseries);
+    if (kept) result = { ...result, histograms: { ...result.histograms, seconds: kept } };
     cpuEnd = sampleProcesses([proxy.pid]).cpuUs;
     times = run.requestTimes();
   } finally {

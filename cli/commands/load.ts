@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { LoadFlags } from '../../loadgen/command.js';
+import type { ShardLoadFlags } from '../../shard/load.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -29,11 +29,22 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads sharing the load, for rates beyond one core (default 1); histograms merge exactly')
     .option('--no-request-id', 'do not send x-request-id')
     .option('--json', 'print the result JSON alone on stdout (the table is not printed)')
+    .option('--shard <i/n>', 'run share I (0-based) of N of the load, for bench merge (default: JOB_COMPLETION_INDEX with GATEBENCH_SHARDS)')
+    .option('--start-at <instant>', 'wait for this ISO-8601 instant (e.g. 2026-12-03T19:30:00Z; default GATEBENCH_START_AT) before starting')
+    .option('--scenario <file>', "drive this scenario's load (users, wait, rate, stages, requests, thresholds) at <url>")
+    .option('--out <dir>', 'write the result JSON to DIR (shard-I-of-N.json when sharded, else result.json)')
     .addHelpText(
       'after',
       '\nCurrent RPS is the mean of the last 10 complete seconds (Locust\'s definition); RPS is the whole measured run.\n' +
         'Latency percentiles are exact HDR values (µs precision), failures excluded; the Aggregated row counts requests only.',
     )
     // imported when run: `bench --help` and other commands need not load undici and HDR
-    .action(async (url: string, flags: LoadFlags) => (await import('../../loadgen/command.js')).loadCommand(url, flags));
+    .action(async (url: string, flags: ShardLoadFlags, cmd: Command) => {
+      // a shard, a scenario or a result file: shard/load.ts (which loads the scenario reader)
+      const sharded = flags.shard ?? flags.startAt ?? flags.scenario ?? flags.out ?? (process.env.JOB_COMPLETION_INDEX || undefined);
+      if (sharded === undefined) return (await import('../../loadgen/command.js')).loadCommand(url, flags);
+      const shard = await import('../../shard/load.js');
+      const cli = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+      return shard.shardLoadCommand(url, flags, { duration: cli('duration'), warmup: cli('warmup'), timeout: cli('timeout') });
+    });
 }

@@ -13,5 +13,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory (default results/<run-id>)')
     .option('--json', 'print the result JSON alone on stdout')
     .option('--dry-run', 'validate, expand the matrix and check prerequisites; start nothing')
+    .option('--shard <i/n>', 'run share I (0-based) of N of one variant\'s load, for bench merge (default: JOB_COMPLETION_INDEX with GATEBENCH_SHARDS)')
+    .option('--start-at <instant>', 'with --shard: start the load at this ISO-8601 instant (default GATEBENCH_START_AT)')
     .action(async (file: string, opts) => (await import('../../runner/command.js')).runCommand(file, opts));
 }
