@@ -2,33 +2,22 @@
 // results, refuses what cannot be one run (merge/check.ts), merges (merge/merge.ts), writes
 // result.json, report.md and report.html, prints the console report, and judges the
 // scenario's thresholds on the merged figures — exit 99 when one fails, as after `bench run`.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ERR_INVALID_ARG, ERR_INVALID_SCENARIO } from '../lib/errors.js';
 import { tryParseDurationMs } from '../lib/duration.js';
-import type { RunResult } from '../lib/result.js';
 import { renderConsole } from '../reports/console.js';
-import { renderHtml } from '../reports/html.js';
 import { readResult } from '../lib/result-file.js';
-import { renderMarkdown } from '../reports/markdown.js';
 import { enforceThresholds, parseThresholdSpec } from '../reports/thresholds/index.js';
 import { checkShards, DEFAULT_MAX_SKEW_MS } from './check.js';
 import { mergeShards } from './merge.js';
+// the files a run writes, written the same way for a merged run
+import { writeResultFiles } from '../runner/run.js';
 
 export interface MergeFlags {
   out?: string;
   allowMissing?: boolean;
   maxSkew?: string;
   json?: boolean;
-}
-
-export function writeMerged(result: RunResult, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
-  const files = [join(dir, 'result.json'), join(dir, 'report.md'), join(dir, 'report.html')];
-  writeFileSync(files[0], `${JSON.stringify(result, null, 1)}\n`);
-  writeFileSync(files[1], renderMarkdown(result));
-  writeFileSync(files[2], renderHtml(result));
-  return files;
 }
 
 export function mergeCommand(files: string[], f: MergeFlags): void {
@@ -40,7 +29,7 @@ export function mergeCommand(files: string[], f: MergeFlags): void {
   if (thresholds.problems.length > 0) throw ERR_INVALID_SCENARIO([`thresholds of ${files[0]}`, String(thresholds.problems.length)], thresholds.problems);
   const merged = mergeShards(checked);
   const dir = resolve(f.out ?? join('results', merged.run_id));
-  const written = writeMerged(merged, dir);
+  const written = writeResultFiles(merged, dir);
   if (checked.missing.length > 0) process.stderr.write(`bench merge: shard(s) ${checked.missing.join(', ')} of ${checked.total} missing (--allow-missing): the result is partial\n`);
   process.stdout.write(f.json ? `${JSON.stringify(merged)}\n` : renderConsole(merged));
   process.stderr.write(`results: ${written.join(', ')}\n`);

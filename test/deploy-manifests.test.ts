@@ -15,26 +15,17 @@ import { parseAllDocuments, parse } from 'yaml';
 import { startUpstream } from '../fake-upstream/index.js';
 import type { RunResult } from '../lib/result.js';
 import { parseProxyConfig } from '../proxy/config.js';
+import { runBench } from './helpers/bench-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIR = join(ROOT, 'deploy/kubernetes');
-const BENCH = fileURLToPath(new URL('../cli/bench.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'gb-deploy-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: unknown };
 type Any = any;
 
-function bench(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c));
-    p.stderr.on('data', (c: Buffer) => (stderr += c));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[], env: NodeJS.ProcessEnv = {}) => runBench(args, { env });
 
 const kustomization = parse(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8')) as { resources: string[]; images: Array<{ name: string }>; configMapGenerator: Array<{ name: string; envs: string[] }> };
 

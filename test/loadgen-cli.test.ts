@@ -1,22 +1,11 @@
 // `bench load` as a user runs it: a child process, stdout parsed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startServer } from './helpers/loadgen-servers.js';
+import { runBench } from './helpers/bench-cli.js';
 
-const BENCH = fileURLToPath(new URL('../cli/bench.js', import.meta.url));
 
-function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c));
-    p.stderr.on('data', (c: Buffer) => (stderr += c));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[]) => runBench(args);
 
 test('bench load --json prints the result JSON alone on stdout; the URL path is the request path', async (t) => {
   const srv = await startServer((_req, res) => {

@@ -3,31 +3,20 @@
 // and the pure merge: histograms added exactly, seconds aligned on the common start.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RESULT_SCHEMA, type RunResult, type SecondSample } from '../lib/result.js';
 import { aggregate, decode, encode } from '../loadgen/index.js';
 import { newHistogram } from '../loadgen/recorder.js';
 import { checkShards } from '../merge/check.js';
 import { mergeShards } from '../merge/merge.js';
+import { runBench } from './helpers/bench-cli.js';
 
-const BENCH = fileURLToPath(new URL('../cli/bench.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gb-merge-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c));
-    p.stderr.on('data', (c: Buffer) => (stderr += c));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[]) => runBench(args);
 
 const T0 = Date.parse('2026-12-03T19:00:00.000Z');
 

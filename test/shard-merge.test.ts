@@ -7,32 +7,21 @@
 // one process running the whole load is on the sampled distribution and the intended sends.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JsHistogram } from 'hdr-histogram-js';
 import { resolveOptions } from '../fake-upstream/index.js';
 import { Upstream } from '../fake-upstream/server.js';
 import type { RunResult, VariantResult } from '../lib/result.js';
 import { decode } from '../loadgen/index.js';
 import { msToUs, newHistogram } from '../lib/measure.js';
+import { runBench } from './helpers/bench-cli.js';
 
-const BENCH = fileURLToPath(new URL('../cli/bench.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gb-shards-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c));
-    p.stderr.on('data', (c: Buffer) => (stderr += c));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[]) => runBench(args);
 
 /** The fake upstream, every answer stamped with x-sample-ms; `samples` keeps what was sent. */
 async function sampledUpstream(): Promise<{ url: string; samples: number[]; requests: () => number; close: () => Promise<void> }> {

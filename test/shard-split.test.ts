@@ -9,19 +9,11 @@ import { validateLoadOptions, type ResolvedLoadOptions } from '../loadgen/index.
 import { shareOf, splitShares } from '../loadgen/split.js';
 import { splitLoad } from '../loadgen/workers.js';
 import { isGbError } from '../lib/errors.js';
+import { mulberry32 } from '../gate/stats.js';
 import { resolveShard, resolveStartAt, waitForStart } from '../shard/spec.js';
 
-// a small deterministic PRNG (mulberry32): the same cases on every run, many of them
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the gate's seeded PRNG: the same cases on every run, many of them
+const rng = mulberry32;
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 const targets = (t: number) => Array.from({ length: t }, (_, i) => `http://127.0.0.1:${i + 1}`);
