@@ -15,9 +15,9 @@
 // - always: on 'exit', SIGINT (fast shutdown) to any postmaster left running, temp dir removed.
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../lib/process.js';
 
 export interface EmbeddedPostgresOptions {
   /** fixed port (default: a free one) */
@@ -38,18 +38,6 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const HOOKED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 interface Tracked {
