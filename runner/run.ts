@@ -94,21 +94,21 @@ export function writeResultFiles(result: RunResult, dir: string): string[] {
   return files;
 }
 
-export async function runScenario(o: RunOptions): Promise<RunOutcome> {
-  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const plan = planRun(o.file, o.overrides, o.variants);
+export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const plan = planRun(opts.file, opts.overrides, opts.variants);
   const { scenario } = plan;
   const machine = machineInfo();
   const start = new Date();
   const runId = makeRunId(scenario.name, start);
-  const outDir = resolve(o.out ?? join('results', runId));
+  const outDir = resolve(opts.out ?? join('results', runId));
   const ac = new AbortController();
   let interrupted = false;
   const onAbort = () => {
     interrupted = true;
     ac.abort();
   };
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   let sigints = 0;
   const registry = new Registry();
   const onSigint = () => {
@@ -122,7 +122,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     }
   };
   // SIGTERM (a CI job's timeout) ends a run the same way as Ctrl-C
-  if (o.handleSigint) {
+  if (opts.handleSigint) {
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
   }
@@ -161,7 +161,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
           dir,
           cpus: machine.cpus,
           signal: ac.signal,
-          progress: o.progress ?? false,
+          progress: opts.progress ?? false,
           log,
         }),
       );
@@ -170,11 +170,11 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     failure = err;
   } finally {
     errors.push(...(await registry.teardown()));
-    if (o.handleSigint) {
+    if (opts.handleSigint) {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
     }
-    o.signal?.removeEventListener('abort', onAbort);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
   for (const e of errors) log(`teardown: ${e}`);
   const result: RunResult = {
