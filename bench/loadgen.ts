@@ -20,6 +20,7 @@ import { processTree } from '../lib/proc-stats.js';
 import { validateLoadOptions } from '../loadgen/config.js';
 import { SEED_TEMPLATE } from '../loadgen/seed.js';
 import { compileTemplates, newBodyBuffer, newRequestId, renderBody } from '../loadgen/template.js';
+import { findOnPath, startService, type Service } from '../lib/process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SEED_SECONDS = Number(process.env.SEED_SECONDS ?? 30);
@@ -34,12 +35,10 @@ s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => console.log(s.address().port));
 `;
 
-function startServer(): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (c: Buffer) => resolve({ port: Number(String(c).trim()), child }));
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+/** The minimal server, ready when it prints its port. */
+async function startServer(): Promise<{ port: number; server: Service }> {
+  const server = await startService<number>('minimal node:http server', process.execPath, ['-e', SERVER], { line: (l) => (/^\d+$/.test(l.trim()) ? Number(l.trim()) : null) });
+  return { port: server.ready, server };
 }
 
 interface Measured {
@@ -85,11 +84,11 @@ function measure(cmd: string): Promise<Measured> {
   });
 }
 
-const onPath = (tool: string) => spawnSync('bash', ['-c', `command -v ${tool}`]).status === 0;
+const onPath = (tool: string) => findOnPath(tool) !== null;
 const f1 = (x: number) => x.toFixed(1);
 
 async function main(): Promise<void> {
-  const { port, child: server } = await startServer();
+  const { port, server } = await startServer();
   const url = `http://127.0.0.1:${port}/`;
   const rows: Array<{ name: string; rps: number; usPerReq: number; requests: number }> = [];
   try {
@@ -149,7 +148,7 @@ async function main(): Promise<void> {
     }
     console.log('\nNote: the 2 cores are shared with the server (and anything else running): indicative figures.');
   } finally {
-    server.kill();
+    await server.stop(5000);
   }
 }
 

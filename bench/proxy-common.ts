@@ -5,9 +5,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sampleProcesses } from '../lib/proc-stats.js';
+import { findOnPath, freePort, startService as startProcess, type Service, type Started } from '../lib/process.js';
 
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 export const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
@@ -24,47 +24,16 @@ export const body = JSON.stringify({
   user: 'my-new-end-user-1',
 });
 
-export interface Started {
-  child: ChildProcess;
-  ready: Record<string, unknown>;
+export { freePort };
+export type { Service };
+
+/** `node <script> <args>` (this build's bench CLI by default), ready at its READY line; one that is not is stopped. */
+export function startService(args: string[], script = BENCH_JS, readyTimeoutMs = 15_000): Promise<Started<Record<string, unknown>>> {
+  return startProcess(args[0], process.execPath, [script, ...args], { timeoutMs: readyTimeoutMs });
 }
 
-export function startService(args: string[], script = BENCH_JS, readyTimeoutMs = 15_000): Promise<Started> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => {
-      // nobody else holds the child yet: stop it here, or it outlives the benchmark
-      child.kill('SIGTERM');
-      reject(new Error(`${args[0]} not ready after ${readyTimeoutMs / 1000} s: ${buf}`));
-    }, readyTimeoutMs);
-    child.stderr!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /^READY (.*)$/m.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, ready: JSON.parse(m[1]) as Record<string, unknown> });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code}): ${buf}`)));
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((r) => {
-    child.once('exit', () => r());
-    child.kill('SIGTERM');
-  });
+export function stop(s: Service): Promise<unknown> {
+  return s.stop(60_000);
 }
 
 export interface LoadResult {
@@ -74,7 +43,7 @@ export interface LoadResult {
 }
 
 export function hasTool(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+  return findOnPath(name) !== null;
 }
 
 /**

@@ -11,7 +11,7 @@ import { scratchDatabase } from '../proxy/state/scratch-database.js';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { MASTER_KEY, startService, stop, type Target } from './proxy-common.js';
+import { MASTER_KEY, startService, stop, type Service, type Target } from './proxy-common.js';
 
 interface Ctx {
   upstreamUrl: string;
@@ -56,12 +56,12 @@ export async function startStateTargets(ctx: Ctx): Promise<StateTargets> {
   const namespace = `gbbench${process.pid}`;
   const redisUrl = await reachableRedis();
   const targets: Target[] = [];
-  const children: ChildProcess[] = [];
+  const children: Service[] = [];
   const start = async (name: string, yaml: string) => {
     const cfg = join(ctx.dir, `config-${name.replace(/\W+/g, '-')}.yaml`);
     writeFileSync(cfg, ctx.configHead + yaml);
     const proxy = await startService(['proxy', '--config', cfg, '--port', '0']);
-    children.push(proxy.child);
+    children.push(proxy);
     const url = (proxy.ready.urls as string[])[0];
     targets.push({ name, url, pids: proxy.ready.pids as number[], token: await generateKey(url) });
   };

@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { CONNECTIONS, MASTER_KEY, MEASURE_S, ROUNDS, WARMUP_S, body, cfgHead, freePort, hasTool, measureWindow, startService, stop, warmUp, type Target, type Window } from './proxy-common.js';
 import { startStateTargets, type StateTargets } from './proxy-state.js';
 import { median } from '../gate/stats.js';
+import { findOnPath, httpProbe, spawnService, type Service } from '../lib/process.js';
 
-async function startNginx(upstreamUrl: string, dir: string): Promise<{ url: string; child: ChildProcess } | null> {
+async function startNginx(upstreamUrl: string, dir: string): Promise<{ url: string; svc: Service } | null> {
   if (!hasTool('nginx') && !hasTool('/usr/sbin/nginx')) {
     process.stderr.write('nginx not found: trying apt-get install -y nginx\n');
     spawnSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq nginx'], { stdio: 'ignore' });
@@ -43,10 +44,14 @@ http {
 }
 `,
   );
-  const child = spawn(bin, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 300));
-  if (child.exitCode !== null) return null;
-  return { url: `http://127.0.0.1:${port}`, child };
+  const svc = spawnService('nginx', findOnPath(bin) ?? bin, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { termGroup: true });
+  try {
+    await svc.waitReady({ probe: httpProbe(`http://127.0.0.1:${port}/`), timeoutMs: 10_000 });
+  } catch {
+    await svc.stop(1000);
+    return null;
+  }
+  return { url: `http://127.0.0.1:${port}`, svc };
 }
 
 /**
@@ -103,13 +108,13 @@ const perReq = (w: Window) => w.cpuUs / Math.max(w.requests, 1);
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gatebench-bench-proxy-'));
-  const children: ChildProcess[] = [];
+  const children: Service[] = [];
   let state: StateTargets | null = null;
   try {
     const upstream = await startService(['upstream', '--port', '0', '--ledger-capacity', '0']);
-    children.push(upstream.child);
+    children.push(upstream);
     const upstreamUrl = upstream.ready.url as string;
-    const upstreamPid = upstream.child.pid as number;
+    const upstreamPid = upstream.pid;
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, `${cfgHead(upstreamUrl)}general_settings:\n  master_key: ${MASTER_KEY}\n`);
     // Every target runs for the whole benchmark and is measured in short interleaved rounds
@@ -119,14 +124,14 @@ async function main(): Promise<void> {
     const targets: Target[] = [];
     const nginx = await startNginx(upstreamUrl, dir);
     if (nginx) {
-      children.push(nginx.child);
-      targets.push({ name: 'nginx proxy_pass', url: nginx.url, pids: [nginx.child.pid as number], token: MASTER_KEY });
+      children.push(nginx.svc);
+      targets.push({ name: 'nginx proxy_pass', url: nginx.url, pids: [nginx.svc.pid], token: MASTER_KEY });
     } else process.stderr.write('nginx unavailable: no reference measured\n');
     const floor = await startService(['--floor-server', upstreamUrl], new URL(import.meta.url).pathname);
-    children.push(floor.child);
-    targets.push({ name: 'floor: node:http + undici', url: (floor.ready.urls as string[])[0], pids: [floor.child.pid as number], token: MASTER_KEY });
+    children.push(floor);
+    targets.push({ name: 'floor: node:http + undici', url: (floor.ready.urls as string[])[0], pids: [floor.pid], token: MASTER_KEY });
     const proxy = await startService(['proxy', '--config', cfg, '--port', '0']);
-    children.push(proxy.child);
+    children.push(proxy);
     targets.push({ name: 'reference proxy (1 instance)', url: (proxy.ready.urls as string[])[0], pids: proxy.ready.pids as number[], token: MASTER_KEY });
     // Each state feature's increment: its own proxy, config and (for keys) a virtual key.
     state = await startStateTargets({ upstreamUrl, dir, configHead: cfgHead(upstreamUrl) });

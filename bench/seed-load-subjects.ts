@@ -6,6 +6,7 @@
 //     generator in this process, whose run has the measured window's timers on this loop.
 // CPU: the /proc utime+stime delta of the subject's process tree over the window.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Service } from '../lib/process.js';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { sampleProcesses } from '../lib/proc-stats.js';
@@ -117,7 +118,7 @@ export interface Running {
   urls: string[];
   /** processes whose CPU is charged (their descendants too) */
   pids: number[];
-  children: ChildProcess[];
+  services: Service[];
 }
 
 /** A server (or a set of instances) driven by our generator in this process at the seed's load. */

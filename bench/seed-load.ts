@@ -76,12 +76,12 @@ const rate = (w: WindowResult) => w.requests / w.seconds;
 
 /** Starts each service in turn; each is in `running` as soon as it is up, so a later failure stops it too. */
 async function startServers(running: Running[], args: string[][], script = BENCH_JS): Promise<Running> {
-  const r: Running = { urls: [], pids: [], children: [] };
+  const r: Running = { urls: [], pids: [], services: [] };
   running.push(r);
   for (const a of args) {
     // generous: four instances and their PostgreSQL migrations on a busy 2-core machine
     const s = await startService(a, script, 60_000);
-    r.children.push(s.child);
+    r.services.push(s);
     r.urls.push(...((s.ready.urls as string[] | undefined) ?? [s.ready.url as string]));
     r.pids.push(s.child.pid!, ...((s.ready.pids as number[] | undefined) ?? []));
   }
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     report(pairs);
   } finally {
     await sink.close();
-    for (const r of running.reverse()) await Promise.all(r.children.map(stop));
+    for (const r of running.reverse()) await Promise.all(r.services.map(stop));
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,6 +15,7 @@ import { SEED_TEMPLATE, startLoad } from '../loadgen/index.js';
 import type { UpstreamStats } from '../fake-upstream/index.js';
 import { scratchDatabase } from '../proxy/state/scratch-database.js';
 import { modelRequests } from '../runner/services/upstream.js';
+import { startService, type Service, type Started } from '../lib/process.js';
 
 const BENCH_JS = new URL('../cli/bench.js', import.meta.url).pathname;
 const MASTER = 'sk-1234567890'; // the seed template's default key
@@ -40,35 +41,14 @@ function rssMb(pid: number): number {
   }
 }
 
-function start(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; ready: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [BENCH_JS, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} not ready after 60 s: ${buf}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /^READY (.*)$/m.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, ready: JSON.parse(m[1]) as Record<string, unknown> });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code}): ${buf}`)));
-  });
+/** `bench <args>` of this build, ready at its READY line. */
+function start(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Started<Record<string, unknown>>> {
+  return startService(args[0], process.execPath, [BENCH_JS, ...args], { env, timeoutMs: 60_000 });
 }
 
-function stop(child: ChildProcess, graceMs = 60_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((r) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(t);
-      r();
-    });
-    child.kill('SIGTERM');
-  });
+function stop(s: Service, graceMs = 60_000): Promise<unknown> {
+  return s.stop(graceMs);
 }
-
 
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'gb-soak-'));
@@ -78,7 +58,7 @@ async function main(): Promise<number> {
     const db = await scratchDatabase('gb_soak');
     cleanup.unshift(() => db.drop());
     const up = await start(['upstream', '--port', '0', '--latency', 'fixed:50']);
-    cleanup.unshift(() => stop(up.child));
+    cleanup.unshift(async () => void (await stop(up)));
     const upUrl = up.ready.url as string;
     const cfg = join(dir, 'config.yaml');
     writeFileSync(
@@ -87,7 +67,7 @@ async function main(): Promise<number> {
         `general_settings:\n  master_key: ${MASTER}\n  database_url: ${db.url}\n`,
     );
     const px = await start(['proxy', '--config', cfg, '--port', '0', '--instances', String(instances)]);
-    cleanup.unshift(() => stop(px.child));
+    cleanup.unshift(async () => void (await stop(px)));
     const urls = px.ready.urls as string[];
     const pids = px.ready.pids as number[];
 
@@ -109,7 +89,7 @@ async function main(): Promise<number> {
     clearInterval(sampler);
     clearTimeout(warm);
     const final = pids.map(rssMb);
-    await stop(px.child); // drains, flushes the spend logs
+    await stop(px); // drains, flushes the spend logs
     const stats = (await (await fetch(`${upUrl}/__gatebench/stats`)).json()) as UpstreamStats;
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleProcess } from '../lib/proc-stats.js';
+import { startService, type Service } from '../lib/process.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -62,35 +63,19 @@ function runMinimalServer(): void {
 
 interface Started {
   name: string;
-  child: ChildProcess;
+  svc: Service;
   url: string;
   pid: number;
 }
 
-function start(name: string, args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${name} not ready after 15 s: ${buf}`)), 15_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /^READY (.*)$/m.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        const ready = JSON.parse(m[1]) as { url: string; pid: number };
-        resolve({ name, child, url: ready.url, pid: ready.pid });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited ${code}: ${buf}`)));
-  });
+/** `node <args>`, ready at its READY line. */
+async function start(name: string, args: string[]): Promise<Started> {
+  const svc = await startService<{ url: string; pid: number }>(name, process.execPath, args, { timeoutMs: 15_000 });
+  return { name, svc, url: svc.ready.url, pid: svc.ready.pid };
 }
 
-function stop(s: Started): Promise<void> {
-  if (s.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    s.child.once('exit', () => resolve());
-    s.child.kill('SIGTERM');
-  });
+function stop(s: Started): Promise<unknown> {
+  return s.svc.stop(10_000);
 }
 
 interface Load {

@@ -35,7 +35,6 @@ export const ERR_INVALID_RESULT = define('GB_ERR_INVALID_RESULT', EXIT_INVALID, 
 export const ERR_THRESHOLDS = define('GB_ERR_THRESHOLDS', EXIT_THRESHOLDS, (n = '1') => `${n} threshold(s) failed`);
 export const ERR_GATE_FAILED = define('GB_ERR_GATE_FAILED', EXIT_THRESHOLDS, (why = '') => `performance gate failed${why ? `: ${why}` : ''}`);
 export const ERR_INTEGRITY = define('GB_ERR_INTEGRITY', EXIT_THRESHOLDS, (why = '') => `integrity check failed: ${why}`);
-export const ERR_LOADGEN_TARGET = define('GB_ERR_LOADGEN_TARGET', EXIT_INVALID, (url = '', why = '') => `bad target ${url}: ${why}`);
 export const ERR_TRIAL_FAILED = define('GB_ERR_TRIAL_FAILED', EXIT_UNEXPECTED, (trial = '', why = '') => `${trial} failed: ${why}`);
 export const ERR_MERGE_SCENARIO = define('GB_ERR_MERGE_SCENARIO', EXIT_INVALID, (why = '') => `cannot merge shards of different runs: ${why}`);
 export const ERR_MERGE_OVERLAP = define('GB_ERR_MERGE_OVERLAP', EXIT_INVALID, (why = '') => `cannot merge overlapping shards: ${why}`);

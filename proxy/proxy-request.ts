@@ -57,7 +57,8 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   /** metrics label: a configured group or "other" */
   label = OTHER_MODEL;
   group: Deployment[] | null = null;
-  d: Deployment | null = null;
+  /** the deployment the current attempt went to */
+  deployment: Deployment | null = null;
   tried: Deployment[] | null = null;
   retriesLeft = 0;
   attempts = 0;
@@ -200,7 +201,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
 
   private dispatch(d: Deployment): void {
     if (INJECT_CPU_US > 0 && this.attempts === 0) injectCpu();
-    this.d = d;
+    this.deployment = d;
     this.attempts++;
     if (this.tried !== null) this.tried.push(d);
     else if (this.group !== null && this.group.length > 1) this.tried = [d];
@@ -281,7 +282,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    const d = this.d as Deployment;
+    const d = this.deployment as Deployment;
     d.inFlight--;
     this.upstreamActive = false;
     const now = performance.now();
@@ -307,7 +308,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   }
 
   onError(err: Error): void {
-    const d = this.d as Deployment;
+    const d = this.deployment as Deployment;
     if (this.upstreamActive) {
       d.inFlight--;
       this.upstreamActive = false;
@@ -331,7 +332,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
   private retryOrFail(kind: string, failure: ProxyError | { status: number; body: Buffer }): void {
     const router = this.state.router;
     const now = Date.now();
-    router.markFailure(this.d as Deployment, now);
+    router.markFailure(this.deployment as Deployment, now);
     if (this.retriesLeft > 0) {
       this.retriesLeft--;
       return this.dispatch(router.pick(this.group as Deployment[], this.tried, now));
@@ -366,7 +367,7 @@ export class ProxyRequest implements Dispatcher.DispatchHandler {
 
   private writeHead(status: number, contentType: string, length: number, now: number): void {
     this.status = status;
-    const d = this.d;
+    const d = this.deployment;
     const held = now - this.start;
     const headers: string[] = [
       'content-type', contentType,

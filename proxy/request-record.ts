@@ -7,7 +7,7 @@ import type { ProxyRequest } from './proxy-request.js';
 import { findUsage } from './usage.js';
 
 export function buildRecord(ctx: ProxyRequest, end: number, durationMs: number, overheadMs: number): RequestRecord {
-  const d = ctx.d;
+  const d = ctx.deployment;
   const usage = ctx.usageBuf !== null ? findUsage(ctx.usageBuf) : null;
   const prompt = usage?.promptTokens ?? 0;
   const completion = usage?.completionTokens ?? 0;

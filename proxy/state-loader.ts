@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ProxyConfig } from './config.js';
 import type { ProxyHooks } from './hooks.js';
+import type { RawConfig } from './state/index.js';
 import type { ProxyPlugin, ProxyPluginOptions } from './server.js';
 
 export interface LoadedState {
@@ -31,20 +32,12 @@ export function wantsState(cfg: ProxyConfig): boolean {
   );
 }
 
-interface StateModule {
-  createStateHooks(opts: { config: unknown }): Promise<{
-    hooks: ProxyHooks;
-    managementPlugin: (app: never, opts: { isMaster(h: string | undefined): boolean; addDeployment(spec: unknown): void }) => Promise<void>;
-    metrics(): Record<string, number>;
-  }>;
-}
-
 export async function loadState(cfg: ProxyConfig): Promise<LoadedState> {
   if (!wantsState(cfg)) return { plugins: [] };
-  // A computed specifier: proxy/state is built by its own module owner and may be absent.
-  const spec = './state/index.js';
-  const mod = (await import(spec)) as StateModule;
-  const state = await mod.createStateHooks({ config: cfg });
+  // loaded only when state is wanted: a stateless proxy never pays for pg, ioredis and the rest
+  const { createStateHooks } = await import('./state/index.js');
+  // the state modules read the config's sections loosely (RawConfig): the proxy's parsed config is one
+  const state = await createStateHooks({ config: cfg as unknown as RawConfig });
   const management: ProxyPlugin = async (app: FastifyInstance, opts: ProxyPluginOptions) => {
     await app.register(state.managementPlugin as never, {
       isMaster: (h: string | undefined) => opts.state.auth.isMaster(h),

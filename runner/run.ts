@@ -98,22 +98,22 @@ export function writeResultFiles(result: RunResult, dir: string): string[] {
   return files;
 }
 
-export async function runScenario(o: RunOptions): Promise<RunOutcome> {
-  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const plan = planRun(o.file, o.overrides, o.variants);
+export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const plan = planRun(opts.file, opts.overrides, opts.variants);
   const { scenario } = plan;
   const machine = machineInfo();
   const start = new Date();
   // a shard's own id: shards sharing one PostgreSQL get variant databases of their own
-  const runId = `${makeRunId(scenario.name, start)}${o.shard ? `-shard-${o.shard.spec.index}-of-${o.shard.spec.total}` : ''}`;
-  const outDir = resolve(o.out ?? join('results', runId));
+  const runId = `${makeRunId(scenario.name, start)}${opts.shard ? `-shard-${opts.shard.spec.index}-of-${opts.shard.spec.total}` : ''}`;
+  const outDir = resolve(opts.out ?? join('results', runId));
   const ac = new AbortController();
   let interrupted = false;
   const onAbort = () => {
     interrupted = true;
     ac.abort();
   };
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   let sigints = 0;
   const registry = new Registry();
   const onSigint = () => {
@@ -127,7 +127,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     }
   };
   // SIGTERM (a CI job's timeout) ends a run the same way as Ctrl-C
-  if (o.handleSigint) {
+  if (opts.handleSigint) {
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
   }
@@ -166,9 +166,9 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
           dir,
           cpus: machine.cpus,
           signal: ac.signal,
-          progress: o.progress ?? false,
+          progress: opts.progress ?? false,
           log,
-          ...(o.shard ? { shard: o.shard } : {}),
+          ...(opts.shard ? { shard: opts.shard } : {}),
         }),
       );
     }
@@ -176,11 +176,11 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     failure = err;
   } finally {
     errors.push(...(await registry.teardown()));
-    if (o.handleSigint) {
+    if (opts.handleSigint) {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
     }
-    o.signal?.removeEventListener('abort', onAbort);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
   for (const e of errors) log(`teardown: ${e}`);
   const result: RunResult = {
@@ -192,7 +192,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     end_time: new Date().toISOString(),
     ...(interrupted || failure ? { partial: true } : {}),
     variants: results,
-    ...(o.shard && shardInfo(o.shard, hostname()) ? { shard: shardInfo(o.shard, hostname()), thresholds: scenario.thresholds } : {}),
+    ...(opts.shard && shardInfo(opts.shard, hostname()) ? { shard: shardInfo(opts.shard, hostname()), thresholds: scenario.thresholds } : {}),
   };
   if (failure) {
     // keep what was measured before the failure, then report the failure itself

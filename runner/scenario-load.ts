@@ -71,12 +71,12 @@ export interface LoadOutcome {
 const ENV_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const WHOLE_ENV_RE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
 
-/** Replaces ${VAR} and ${VAR:-default} in every string; a value that was only a ${…} and reads as a number or boolean becomes one. */
 export interface PathProblem {
   path: (string | number)[];
   message: string;
 }
 
+/** Replaces ${VAR} and ${VAR:-default} in every string; a value that was only a ${…} and reads as a number or boolean becomes one. */
 export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: (string | number)[], problems: PathProblem[]): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;

@@ -8,28 +8,18 @@ import { join } from 'node:path';
 import { loadUpstreamConfigFile } from '../fake-upstream/index.js';
 import { optionsFromFlags } from '../fake-upstream/command.js';
 import { GbError } from '../lib/errors.js';
+import { startService } from '../lib/process.js';
 
 const BENCH = join(process.cwd(), 'dist/cli/bench.js');
 
 test('bench upstream prints READY, serves, and exits 0 on SIGTERM', async (t) => {
-  const child = spawn(process.execPath, [BENCH, 'upstream', '--port', '0', '--latency', 'fixed:1', '--completion-tokens', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
   let stderr = '';
-  const ready = await new Promise<{ service: string; url: string; pid: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no READY line: ${stderr}`)), 10_000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => {
-      stderr += d;
-      const m = /^READY (.*)$/m.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(JSON.parse(m[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  const svc = await startService<{ service: string; url: string; pid: number }>('bench upstream', process.execPath, [BENCH, 'upstream', '--port', '0', '--latency', 'fixed:1', '--completion-tokens', '3'], {
+    timeoutMs: 10_000,
+    log: (line) => (stderr += `${line}\n`),
   });
+  t.after(() => svc.stop(1000));
+  const { child, ready } = svc;
   assert.equal(ready.service, 'upstream');
   assert.equal(ready.pid, child.pid);
   assert.match(ready.url, /^http:\/\/127\.0\.0\.1:\d+$/);

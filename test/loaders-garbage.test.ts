@@ -129,8 +129,8 @@ describe('garbage config and scenario files', () => {
     await each([...COMMON, ...SCENARIO_ONLY], (g) => ['run', files.get(`scenario/${g.name}`)!, '--out', out], 'bench run');
   });
 
-  // planRun (runner/run.ts) reads the file but does not validate it: the proxy refuses it
-  // later, after PostgreSQL and the upstream started, with GB_ERR_SERVICE_START (exit 1).
+  // planRun (runner/run.ts) validates the proxy config as the proxy will, so the run is refused
+  // with every problem listed before PostgreSQL or the upstream start.
   test('bench run with a valid scenario whose proxy config file is garbage → exit 2', { timeout: 60_000 }, async () => {
     const cfg = files.get('proxy/wrong types everywhere')!;
     const scen = join(dir, 'points-at-garbage.yaml');

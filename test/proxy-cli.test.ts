@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { StartedUpstream } from '../fake-upstream/index.js';
 import { MASTER_KEY, chatBody, fakeUpstream, post } from './helpers/proxy-servers.js';
+import { startService } from '../lib/process.js';
 
 const BENCH = fileURLToPath(new URL('../cli/bench.js', import.meta.url));
 
@@ -26,25 +27,10 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function startCli(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [BENCH, 'proxy', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function startCli(args: string[]): Promise<Started> {
   let err = '';
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no READY after 20 s: ${err}`)), 20_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /^READY (.*)$/m.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, ready: JSON.parse(m[1]) as Ready, stderr: () => err, exited });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code} before READY: ${err}`));
-    });
-  });
+  const svc = await startService<Ready>('bench proxy', process.execPath, [BENCH, 'proxy', ...args], { timeoutMs: 20_000, log: (line) => (err += `${line}\n`) });
+  return { child: svc.child, ready: svc.ready, stderr: () => err, exited: svc.exit };
 }
 
 function runToExit(args: string[]): Promise<{ code: number | null; stderr: string }> {

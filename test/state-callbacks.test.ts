@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startUpstream, type StartedUpstream } from '../fake-upstream/index.js';
 import type { RequestRecord } from '../proxy/hooks.js';
-import { freePort } from '../proxy/state/embedded-postgres.js';
+import { freePort } from '../lib/process.js';
 import { createStateHooks } from '../proxy/state/index.js';
 import { testDatabase, type TestDatabase } from './helpers/services.js';
 

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../proxy/state/embedded-postgres.js';
 import { createStateHooks } from '../proxy/state/index.js';
+import { startService } from '../lib/process.js';
 
 function alive(pid: number): boolean {
   try {
@@ -77,20 +78,13 @@ test('a process that only runs the embedded PostgreSQL stops it on SIGTERM and e
 const e = await startEmbeddedPostgres();
 process.stdout.write(JSON.stringify({ dataDir: e.dataDir }) + '\\n');
 setInterval(() => {}, 1 << 30);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const svc = await startService<{ dataDir: string }>('embedded PostgreSQL script', process.execPath, ['--input-type=module', '-e', script], {
+    line: (l) => (l.startsWith('{"dataDir"') ? (JSON.parse(l) as { dataDir: string }) : null),
+    timeoutMs: 120_000,
   });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const line = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (c: Buffer) => {
-      buf += c.toString();
-      if (buf.includes('\n')) resolve(buf.split('\n')[0]);
-    });
-    child.once('exit', () => reject(new Error(`child exited before READY: ${buf}`)));
-  });
-  const { dataDir } = JSON.parse(line) as { dataDir: string };
+  t.after(() => svc.stop(1000));
+  const { child, exit: exited } = svc;
+  const { dataDir } = svc.ready;
   const pid = await postmasterPid(dataDir);
   assert.ok(alive(pid));
   child.kill('SIGTERM');

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import type { RequestRecord } from '../proxy/hooks.js';
-import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../proxy/state/embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../proxy/state/embedded-postgres.js';
+import { freePort } from '../lib/process.js';
 import { createStateHooks } from '../proxy/state/index.js';
 import { testDatabase } from './helpers/services.js';
 

@@ -15,7 +15,7 @@ import { runComparison } from '../runner/targets/compare-run.js';
 import { startTarget, startTargets } from '../runner/targets/index.js';
 import { fetchLedger } from '../runner/targets/ledger-overhead.js';
 import { loadgenRound } from '../runner/targets/loadgen-round.js';
-import { onPath } from '../runner/targets/process.js';
+import { findOnPath as onPath } from '../lib/process.js';
 import { gatewayTargetsSchema, type GatewayTargetSpec } from '../runner/targets/targets-schema.js';
 import { isUnavailable, type StartedTarget, type TargetContext } from '../runner/targets/types.js';
 import { failureCount } from '../lib/result.js';

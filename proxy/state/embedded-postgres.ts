@@ -19,9 +19,9 @@
 // it: the library is then loaded from a copy it can reach (pg-binaries.ts).
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { freePort } from '../../lib/process.js';
 import { blockedFor, importEmbeddedPostgres, unreachable } from './pg-binaries.js';
 
 export interface EmbeddedPostgresOptions {
@@ -43,18 +43,6 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const HOOKED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 interface Tracked {

@@ -6,7 +6,7 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { spawnService } from './child.js';
+import { startService } from '../../lib/process.js';
 import type { Registry } from './registry.js';
 
 export interface PostgresHandle {
@@ -30,8 +30,9 @@ export async function startPostgres(registry: Registry, setting: string, log: (m
   // as root, the embedded server runs as the `postgres` user, which must traverse the dir
   await chmod(dir, 0o755);
   const script = new URL('./pg-child.js', import.meta.url).pathname;
-  const svc = await spawnService<{ url: string }>(registry, 'embedded PostgreSQL', process.execPath, [script, join(dir, 'data')], {
-    readyTimeoutMs: 120_000,
+  const svc = await startService<{ url: string }>('embedded PostgreSQL', process.execPath, [script, join(dir, 'data')], {
+    onSpawn: (c) => registry.trackChild(c),
+    timeoutMs: 120_000,
   });
   log(`postgres: embedded at ${svc.ready.url.replace(/:[^:@/]*@/, ':***@')} (temp ${dir})`);
   const stop = async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { parse, stringify } from 'yaml';
 import { ERR_FILE_READ, ERR_SERVICE_START, ERR_SERVICE_TIMEOUT } from '../../lib/errors.js';
-import { benchCli, spawnService, type SpawnedService } from './child.js';
+import { benchCli, startService } from '../../lib/process.js';
 import type { Registry } from './registry.js';
 
 export interface ProxyStartOptions {
@@ -90,32 +90,53 @@ export function callbackEnv(upstreamUrl: string): NodeJS.ProcessEnv {
   };
 }
 
+/** A variant's proxy: the scenario's config with the variant's database, Redis and callbacks, registered for teardown. */
 export async function startProxy(registry: Registry, o: ProxyStartOptions): Promise<ProxyHandle> {
   const cfg = buildProxyConfig(o);
   const configFile = join(o.dir, `proxy-${Date.now()}.yaml`);
   writeFileSync(configFile, stringify(cfg));
+  const proxy = await spawnProxy({ configFile, instances: o.instances, env: { ...process.env, ...callbackEnv(o.upstreamUrl) }, registry });
+  o.log(`proxy: ${o.instances} instance(s) at ${proxy.urls.join(' ')}`);
+  return proxy;
+}
+
+export interface SpawnProxyOptions {
+  configFile: string;
+  instances: number;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+  /** tracks the process and registers its stop for teardown (the runner); without it the caller stops it */
+  registry?: Registry;
+}
+
+/** `bench proxy --config <file> --port 0 --instances N`, ready when it prints its READY line with the instances' URLs. */
+export async function spawnProxy(o: SpawnProxyOptions): Promise<ProxyHandle> {
   const [node, pre] = benchCli();
-  const svc: SpawnedService<{ urls: string[]; pids: number[]; pid: number }> = await spawnService(
-    registry,
+  const svc = await startService<{ urls: string[]; pids: number[]; pid: number }>(
     'proxy',
     node,
-    [...pre, 'proxy', '--config', configFile, '--port', '0', '--instances', String(o.instances)],
-    { env: { ...process.env, ...callbackEnv(o.upstreamUrl) }, readyTimeoutMs: 60_000 },
+    [...pre, 'proxy', '--config', o.configFile, '--port', '0', '--instances', String(o.instances)],
+    { env: o.env, cwd: o.cwd, timeoutMs: o.timeoutMs ?? 60_000, onSpawn: (c) => o.registry?.trackChild(c) },
   );
   const { urls, pids } = svc.ready;
-  o.log(`proxy: ${o.instances} instance(s) at ${urls.join(' ')}`);
+  if (!Array.isArray(urls) || urls.length === 0) {
+    await svc.stop(1000);
+    throw ERR_SERVICE_START(['proxy', `its READY line has no urls: ${JSON.stringify(svc.ready)}`]);
+  }
+  const configFile = o.configFile;
   const stop = (graceMs = 60_000) => svc.stop(graceMs);
-  const unregister = registry.add('proxy', async () => {
+  const unregister = o.registry?.add('proxy', async () => {
     await stop();
   });
   return {
     urls,
     pids,
-    pid: svc.ready.pid ?? svc.child.pid!,
+    pid: svc.ready.pid ?? svc.pid,
     configFile,
     tail: svc.tail,
     async stop(graceMs?: number) {
-      unregister();
+      unregister?.();
       return stop(graceMs);
     },
   };

@@ -7,23 +7,10 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ERR_MISSING_TOOL } from '../../lib/errors.js';
-import { freePort } from '../../proxy/state/embedded-postgres.js';
-import { spawnService } from './child.js';
+import { findOnPath, freePort, startService } from '../../lib/process.js';
 import type { Registry } from './registry.js';
 
-export function findOnPath(cmd: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, cmd);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
-}
+export { findOnPath };
 
 export type RedisPlan = { kind: 'off' } | { kind: 'spawn'; bin: string } | { kind: 'url'; url: string };
 
@@ -78,12 +65,11 @@ export async function startRedis(registry: Registry, plan: RedisPlan, log: (m: s
   const dir = await mkdtemp(join(tmpdir(), 'gb-run-redis-'));
   registry.trackDir(dir);
   // readiness: a PING that answers
-  const svc = await spawnService<true>(
-    registry,
+  const svc = await startService<true>(
     'redis-server',
     plan.bin,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', ''],
-    { readyProbe: async () => ((await ping(port)) ? true : null), readyTimeoutMs: 15_000 },
+    { probe: async () => ((await ping(port)) ? true : null), timeoutMs: 15_000, onSpawn: (c) => registry.trackChild(c) },
   ).catch(async (err) => {
     await registry.removeDir(dir);
     throw err;

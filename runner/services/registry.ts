@@ -4,31 +4,17 @@
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
+import { StopGroup } from '../../lib/process.js';
 
-interface Entry {
-  name: string;
-  stop: () => Promise<void>;
-}
-
-export class Registry {
-  private readonly entries: Entry[] = [];
+export class Registry extends StopGroup {
   private readonly children = new Set<ChildProcess>();
   private readonly dirs = new Set<string>();
   private exitHook: (() => void) | null = null;
 
   constructor() {
+    super();
     this.exitHook = () => this.killSync();
     process.on('exit', this.exitHook);
-  }
-
-  /** Registers a stop callback; teardown runs them last-in first-out. Returns an unregister. */
-  add(name: string, stop: () => Promise<void>): () => void {
-    const e = { name, stop };
-    this.entries.push(e);
-    return () => {
-      const i = this.entries.indexOf(e);
-      if (i >= 0) this.entries.splice(i, 1);
-    };
   }
 
   trackChild(child: ChildProcess): void {
@@ -45,27 +31,9 @@ export class Registry {
     this.dirs.delete(dir);
   }
 
-  /** Stops one registered entry now (and unregisters it). */
-  async stopOne(name: string): Promise<void> {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      if (this.entries[i].name !== name) continue;
-      const [e] = this.entries.splice(i, 1);
-      await e.stop();
-      return;
-    }
-  }
-
-  /** Everything, in reverse order; errors are collected, not thrown midway. */
+  /** Every stop callback (add(), last-in first-out), then any process and temp dir left. */
   async teardown(): Promise<string[]> {
-    const errors: string[] = [];
-    while (this.entries.length > 0) {
-      const e = this.entries.pop()!;
-      try {
-        await e.stop();
-      } catch (err) {
-        errors.push(`${e.name}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    const errors = await this.stopAll();
     this.killSync();
     for (const d of this.dirs) await rm(d, { recursive: true, force: true }).catch(() => {});
     this.dirs.clear();

@@ -2,7 +2,7 @@
 // (restarted only when a variant's latency model differs); its counters are reset between
 // variants and read for the integrity checks.
 import { request } from 'undici';
-import { benchCli, spawnService } from './child.js';
+import { benchCli, startService } from '../../lib/process.js';
 import type { Registry } from './registry.js';
 import type { Scenario } from '../scenario-load.js';
 
@@ -34,7 +34,7 @@ export function upstreamArgs(u: Scenario['upstream'], latency: string): string[]
 
 export async function startUpstream(registry: Registry, u: Scenario['upstream'], latency: string, log: (m: string) => void): Promise<UpstreamHandle> {
   const [node, pre] = benchCli();
-  const svc = await spawnService<{ url: string; pid: number }>(registry, 'fake upstream', node, [...pre, ...upstreamArgs(u, latency)], { readyTimeoutMs: 20_000 });
+  const svc = await startService<{ url: string; pid: number }>('fake upstream', node, [...pre, ...upstreamArgs(u, latency)], { timeoutMs: 20_000, onSpawn: (c) => registry.trackChild(c) });
   const url = svc.ready.url;
   log(`upstream: ${url} (latency ${latency})`);
   const stop = async () => {
@@ -43,7 +43,7 @@ export async function startUpstream(registry: Registry, u: Scenario['upstream'],
   const unregister = registry.add('upstream', stop);
   return {
     url,
-    pid: svc.ready.pid ?? svc.child.pid!,
+    pid: svc.ready.pid ?? svc.pid,
     latency,
     async stats() {
       const res = await request(`${url}/__gatebench/stats`);

@@ -50,8 +50,8 @@ interface Acc {
   loadgen: LoadgenSelf | null;
 }
 
-export async function runComparison(o: CompareOptions): Promise<Comparison> {
-  const accs: Acc[] = o.targets.map((t) => ({
+export async function runComparison(opts: CompareOptions): Promise<Comparison> {
+  const accs: Acc[] = opts.targets.map((t) => ({
     t,
     requests: 0,
     failures: {},
@@ -67,32 +67,32 @@ export async function runComparison(o: CompareOptions): Promise<Comparison> {
     loadgen: null,
   }));
   // the ledger from here on: earlier entries (setup probes) belong to no round
-  let seq = (await fetchLedger(o.upstreamUrl)).next;
+  let seq = (await fetchLedger(opts.upstreamUrl)).next;
 
-  if (o.warmupMs && o.warmupMs > 0) {
+  if (opts.warmupMs && opts.warmupMs > 0) {
     for (const a of accs) {
-      if (o.signal?.aborted) break;
-      o.log?.(`warm-up ${a.t.name} ${o.warmupMs} ms`);
-      await o.runRound(a.t, o.warmupMs, -1);
+      if (opts.signal?.aborted) break;
+      opts.log?.(`warm-up ${a.t.name} ${opts.warmupMs} ms`);
+      await opts.runRound(a.t, opts.warmupMs, -1);
     }
-    seq = (await fetchLedger(o.upstreamUrl, seq)).next;
+    seq = (await fetchLedger(opts.upstreamUrl, seq)).next;
   }
 
-  for (let r = 0; r < o.rounds && !o.signal?.aborted; r++) {
+  for (let r = 0; r < opts.rounds && !opts.signal?.aborted; r++) {
     for (const a of accs) {
-      if (o.signal?.aborted) break;
-      o.log?.(`round ${r + 1}/${o.rounds} ${a.t.name}`);
-      seq = await runTargetRound(a, o, r, seq);
+      if (opts.signal?.aborted) break;
+      opts.log?.(`round ${r + 1}/${opts.rounds} ${a.t.name}`);
+      seq = await runTargetRound(a, opts, r, seq);
     }
   }
 
-  const extras: Pick<Comparison['comparison'], 'rounds' | 'round_ms'> = { rounds: o.rounds, round_ms: o.roundMs };
+  const extras: Pick<Comparison['comparison'], 'rounds' | 'round_ms'> = { rounds: opts.rounds, round_ms: opts.roundMs };
   return {
     variants: accs.map((a) => toVariant(a, extras)),
     comparison: {
       ...extras,
       order: accs.map((a) => a.t.name),
-      skipped: [...(o.skipped ?? [])],
+      skipped: [...(opts.skipped ?? [])],
     },
   };
 }
@@ -102,12 +102,12 @@ export async function runComparison(o: CompareOptions): Promise<Comparison> {
  * round, RSS every rssSampleMs); what the round measured is added to the target's totals.
  * Returns the ledger position after the round.
  */
-async function runTargetRound(a: Acc, o: CompareOptions, r: number, seq: number): Promise<number> {
+async function runTargetRound(a: Acc, opts: CompareOptions, r: number, seq: number): Promise<number> {
   const before = a.t.pids.length ? sampleProcesses(a.t.pids) : null;
-  const rss = before ? startRssSampler(a, o.rssSampleMs ?? 500) : null;
+  const rss = before ? startRssSampler(a, opts.rssSampleMs ?? 500) : null;
   let out;
   try {
-    out = await o.runRound(a.t, o.roundMs, r);
+    out = await opts.runRound(a.t, opts.roundMs, r);
   } finally {
     if (rss) clearInterval(rss);
   }
@@ -126,7 +126,7 @@ async function runTargetRound(a: Acc, o: CompareOptions, r: number, seq: number)
   a.latency.add(out.latency);
   if (out.overheadHeader) a.header.add(out.overheadHeader);
   // the upstream is shared, rounds are sequential: what the ledger gained is this round's
-  const page = await fetchLedger(o.upstreamUrl, seq);
+  const page = await fetchLedger(opts.upstreamUrl, seq);
   // CPU is read around the whole round, which includes the round's ramp-up and tail
   // that the load generator leaves out of its count: charge it per request the upstream
   // saw in that same window (falls back to the client's count without a ledger)

@@ -7,6 +7,7 @@ import * as nginx from './nginx.js';
 import * as portkey from './portkey.js';
 import * as reference from './reference.js';
 import * as url from './url.js';
+import { StopGroup } from '../../lib/process.js';
 import { kindOf, targetNames, type GatewayTargetSpec } from './targets-schema.js';
 import { isUnavailable, type SkippedTarget, type StartedTarget, type StartOutcome, type TargetContext } from './types.js';
 
@@ -36,9 +37,10 @@ export async function startTargets(
   const names = targetNames(specs);
   const started: StartedTarget[] = [];
   const skipped: SkippedTarget[] = [];
+  // reverse order, each stop awaited (a failed stop does not skip the others): no process outlives the run
+  const stops = new StopGroup();
   const stopAll = async () => {
-    // reverse order, each stop awaited: no process outlives the run
-    for (const t of started.slice().reverse()) await t.stop().catch(() => {});
+    await stops.stopAll();
   };
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i];
@@ -50,6 +52,7 @@ export async function startTargets(
         ctx.log?.(`target ${name}: skipped — ${o.unavailable}`);
       } else {
         started.push(o);
+        stops.add(name, () => o.stop());
         ctx.log?.(`target ${name}: ${o.baseUrls.join(', ')}${o.chatPath}`);
       }
     } catch (err) {

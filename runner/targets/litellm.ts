@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { bearer, splitBaseUrl } from './base-url.js';
 import { gatewayConfig, writeConfig } from './gateway-config.js';
-import { freePort, spawnService, waitForHttp, lastLines } from './process.js';
+import { freePort, httpProbe, lastLines, spawnService } from '../../lib/process.js';
 import { OVERHEAD_HEADER } from '../../lib/measure.js';
 import type { LitellmSpec } from './targets-schema.js';
 import { startTimeout, type StartOutcome, type TargetContext } from './types.js';
@@ -26,12 +26,12 @@ export async function start(spec: LitellmSpec, ctx: TargetContext, name = 'litel
   const port = await freePort();
   const cmd = spec.command.replaceAll('{config}', config).replaceAll('{port}', String(port));
   const env = { ...process.env, PORT: String(port), CONFIG: config, GATEBENCH_UPSTREAM_URL: `${new URL(ctx.upstreamUrl).origin}/v1` };
-  const svc = spawnService('/bin/sh', ['-c', cmd], { env, cwd: ctx.tmpDir });
+  const svc = spawnService('litellm', '/bin/sh', ['-c', cmd], { env, cwd: ctx.tmpDir, termGroup: true });
   // with a url as well, the command is expected to serve there (e.g. a fixed port)
   const base = spec.url ? splitBaseUrl(spec.url) : { origin: `http://127.0.0.1:${port}`, chatPath: '/chat/completions' };
   const timeout = startTimeout(spec, ctx, 180_000);
   try {
-    await waitForHttp(`${base.origin}/health/liveliness`, svc, timeout, 'litellm');
+    await svc.waitReady({ probe: httpProbe(`${base.origin}/health/liveliness`), timeoutMs: timeout });
   } catch (err) {
     await svc.stop(2000);
     // the shell's 127: the command is not installed here — not a failure of the run
@@ -46,6 +46,8 @@ export async function start(spec: LitellmSpec, ctx: TargetContext, name = 'litel
     headers,
     pids: [svc.pid],
     overheadHeader: OVERHEAD_HEADER,
-    stop: () => svc.stop(10_000),
+    stop: async () => {
+      await svc.stop(10_000);
+    },
   };
 }

@@ -4,7 +4,8 @@
 // next to a system nginx and leaves nothing behind.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, onPath, spawnService, waitForHttp } from './process.js';
+import { ERR_SERVICE_START } from '../../lib/errors.js';
+import { errorText, findOnPath, freePort, httpProbe, spawnService } from '../../lib/process.js';
 import type { NginxSpec } from './targets-schema.js';
 import { startTimeout, type StartOutcome, type TargetContext } from './types.js';
 
@@ -51,7 +52,7 @@ http {
 }
 
 export async function start(spec: NginxSpec, ctx: TargetContext, name = 'nginx'): Promise<StartOutcome> {
-  const bin = await onPath('nginx');
+  const bin = findOnPath('nginx');
   if (!bin) return { unavailable: 'nginx not on PATH: apt-get install nginx' };
   const dir = join(ctx.tmpDir, `nginx-${name}`);
   await mkdir(dir, { recursive: true });
@@ -63,13 +64,13 @@ export async function start(spec: NginxSpec, ctx: TargetContext, name = 'nginx')
     const conf = join(dir, 'nginx.conf');
     await writeFile(conf, nginxConf({ dir, port, upstreamHost, keepalive: spec.keepalive ?? 64, asRoot }));
     // -e: the startup error log before the conf is read (otherwise /var/log/nginx/error.log)
-    const svc = spawnService(bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')]);
+    const svc = spawnService('nginx', bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { termGroup: true });
     try {
       // any answer (the upstream's 404 for GET /) means nginx listens and reaches the upstream
-      await waitForHttp(`http://127.0.0.1:${port}/health`, svc, startTimeout(spec, ctx, 10_000), 'nginx');
+      await svc.waitReady({ probe: httpProbe(`http://127.0.0.1:${port}/health`), timeoutMs: startTimeout(spec, ctx, 10_000) });
     } catch (err) {
       await svc.stop(1000);
-      lastErr = (err as Error).message;
+      lastErr = errorText(err);
       if (!/Address already in use/.test(lastErr)) break;
       continue;
     }
@@ -81,8 +82,10 @@ export async function start(spec: NginxSpec, ctx: TargetContext, name = 'nginx')
       headers: { ...spec.headers },
       pids: [svc.pid],
       // SIGTERM is nginx's fast shutdown; SIGQUIT would wait for keep-alive clients
-      stop: () => svc.stop(),
+      stop: async () => {
+        await svc.stop(5000);
+      },
     };
   }
-  throw new Error(`nginx failed to start: ${lastErr}`);
+  throw ERR_SERVICE_START(['nginx', lastErr]);
 }

@@ -3,9 +3,10 @@
 // port (`--port=N`: it ignores `--port N`). Requests name the provider and the upstream in
 // headers, so no config file is needed.
 import { createRequire } from 'node:module';
-import { freePort, spawnService, waitForOutput } from './process.js';
+import { errorText, freePort, spawnService } from '../../lib/process.js';
 import type { PortkeySpec } from './targets-schema.js';
 import { startTimeout, type StartOutcome, type TargetContext } from './types.js';
+import { ERR_SERVICE_START } from '../../lib/errors.js';
 
 const PKG = '@portkey-ai/gateway';
 export const PORTKEY_VERSION = '1.15.2';
@@ -25,12 +26,12 @@ export async function start(spec: PortkeySpec, ctx: TargetContext, name = 'portk
   // a free port can be taken between our probe and Portkey's listen: try a few
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const svc = spawnService(process.execPath, [entry, '--headless', `--port=${port}`], { cwd: ctx.tmpDir });
+    const svc = spawnService('portkey', process.execPath, [entry, '--headless', `--port=${port}`], { cwd: ctx.tmpDir, termGroup: true });
     try {
-      await waitForOutput(svc, /Ready for connections/, startTimeout(spec, ctx, 30_000), 'portkey');
+      await svc.waitReady({ line: (l) => (l.includes('Ready for connections') ? true : null), timeoutMs: startTimeout(spec, ctx, 30_000) });
     } catch (err) {
       await svc.stop(1000);
-      lastErr = (err as Error).message;
+      lastErr = errorText(err);
       if (!/EADDRINUSE/.test(lastErr)) break;
       continue;
     }
@@ -46,8 +47,10 @@ export async function start(spec: PortkeySpec, ctx: TargetContext, name = 'portk
         ...spec.headers,
       },
       pids: [svc.pid],
-      stop: () => svc.stop(),
+      stop: async () => {
+        await svc.stop(5000);
+      },
     };
   }
-  throw new Error(`portkey failed to start: ${lastErr}`);
+  throw ERR_SERVICE_START(['portkey', lastErr]);
 }

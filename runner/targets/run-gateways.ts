@@ -40,20 +40,20 @@ export function defaultRoundWarmupMs(model: ClosedModelConfig | OpenModelConfig)
   return Math.min(5000, Math.ceil((model.users / model.spawnRate) * 1000));
 }
 
-export async function runGatewayComparison(o: GatewayRunOptions): Promise<Comparison> {
+export async function runGatewayComparison(opts: GatewayRunOptions): Promise<Comparison> {
   const tmpDir = await mkdtemp(join(tmpdir(), 'gatebench-targets-'));
-  const { started, skipped, stopAll } = await startTargets(o.targets, { upstreamUrl: o.upstreamUrl, tmpDir, model: templateModel(o.template), log: o.log });
+  const { started, skipped, stopAll } = await startTargets(opts.targets, { upstreamUrl: opts.upstreamUrl, tmpDir, model: templateModel(opts.template), log: opts.log });
   try {
     return await runComparison({
       targets: started,
       skipped,
-      upstreamUrl: o.upstreamUrl,
-      runRound: o.runRound ?? loadgenRound({ template: o.template, model: o.model, roundWarmupMs: o.roundWarmupMs ?? defaultRoundWarmupMs(o.model), signal: o.signal }),
-      rounds: o.rounds,
-      roundMs: o.roundMs,
-      warmupMs: o.warmupMs,
-      log: o.log,
-      signal: o.signal,
+      upstreamUrl: opts.upstreamUrl,
+      runRound: opts.runRound ?? loadgenRound({ template: opts.template, model: opts.model, roundWarmupMs: opts.roundWarmupMs ?? defaultRoundWarmupMs(opts.model), signal: opts.signal }),
+      rounds: opts.rounds,
+      roundMs: opts.roundMs,
+      warmupMs: opts.warmupMs,
+      log: opts.log,
+      signal: opts.signal,
     });
   } finally {
     await stopAll();

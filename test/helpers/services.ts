@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { freePort } from '../../proxy/state/embedded-postgres.js';
+import { findOnPath, freePort, startService } from '../../lib/process.js';
 import { scratchDatabase, type ScratchDatabase } from '../../proxy/state/scratch-database.js';
 
 export type TestDatabase = ScratchDatabase;
@@ -37,23 +37,21 @@ export interface SpawnedRedis {
 
 /** A redis-server of the test's own on a free (or given) port; null when there is no redis-server. */
 export async function spawnRedis(port?: number): Promise<SpawnedRedis | null> {
+  const bin = findOnPath('redis-server');
+  if (!bin) return null;
   const p = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const spawned = await new Promise<boolean>((resolve) => {
-    child.once('error', () => resolve(false));
-    child.once('spawn', () => resolve(true));
-  });
-  if (!spawned) return null;
   const url = `redis://127.0.0.1:${p}`;
-  for (let i = 0; i < 100 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 50));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const svc = await startService<true>('redis-server', bin, ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    probe: async () => ((await answers(url)) ? true : null),
+    timeoutMs: 5000,
+  });
   return {
     url,
     port: p,
-    process: child,
+    process: svc.child,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      // SIGKILL at once: a test's Redis has nothing to save
+      await svc.stop(0);
     },
   };
 }

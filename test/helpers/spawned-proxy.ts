@@ -1,9 +1,10 @@
 // `bench proxy` as a real process for the reliability and security tests (its RSS is read
 // from /proc, it can be SIGTERMed), plus a raw-TCP client that sends exact bytes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { startService } from '../../lib/process.js';
 
 export const BENCH = fileURLToPath(new URL('../../cli/bench.js', import.meta.url));
 
@@ -16,40 +17,15 @@ export interface SpawnedProxy {
   stop(): Promise<number | null>;
 }
 
-export function spawnProxy(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<SpawnedProxy> {
-  const child = spawn(process.execPath, [BENCH, 'proxy', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+export async function spawnProxy(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<SpawnedProxy> {
+  // all of stderr, not just a tail: the security tests search it for leaked keys
   let err = '';
-  child.stdout!.resume();
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(t);
-      return code;
-    }
-    return child.exitCode;
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`no READY after 30 s: ${err}`));
-    }, 30_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /^READY (.*)$/m.exec(err);
-      if (m && timer) {
-        clearTimeout(timer);
-        const r = JSON.parse(m[1]) as { urls: string[]; pids: number[] };
-        resolve({ child, urls: r.urls, pids: r.pids, stderr: () => err, stop });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`bench proxy exited ${code} before READY: ${err}`));
-    });
+  const svc = await startService<{ urls: string[]; pids: number[] }>('bench proxy', process.execPath, [BENCH, 'proxy', ...args], {
+    env,
+    timeoutMs: 30_000,
+    log: (line) => (err += `${line}\n`),
   });
+  return { child: svc.child, urls: svc.ready.urls, pids: svc.ready.pids, stderr: () => err, stop: () => svc.stop(10_000) };
 }
 
 /** Resident set size of a process, MB (Linux /proc). */
