@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import type { RunResult, VariantResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { findings } from './findings.js';
+import { whereCpuWent } from './rig.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
 /** No rule between body rows: the tables stay as compact as the seed's. */
@@ -36,6 +37,8 @@ export function renderConsole(r: RunResult): string {
     out.push('');
     out.push(`── ${v.name} ── ${v.duration_s.toFixed(0)} s measured, ${v.requests.toLocaleString('en-US')} requests`);
     out.push(renderVariantTable(v));
+    if (v.rig) out.push(whereCpuWent(v.rig));
+    out.push(`reliable: ${v.reliable ? 'yes' : `NO — ${v.unreliable_reasons.join('; ')}`}`);
   }
   out.push('');
   out.push('Comparison (latency and overhead in ms)');

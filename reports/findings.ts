@@ -4,6 +4,7 @@
 import type { RunResult, VariantResult } from '../lib/result.js';
 import { change, int, ms, rps } from './format.js';
 import { totalFailures } from './tables.js';
+import { directFinding, rigAdvice } from './rig.js';
 
 const MAX_PAIRS = 24;
 
@@ -81,6 +82,10 @@ export function findings(r: RunResult): string[] {
       const lost = v.integrity.checks.filter((c) => !c.ok).map((c) => `${c.name} — ${int(c.expected - c.actual)} missing of ${int(c.expected)}`);
       out.push(`${v.name} LOST DATA (${lost.join('; ')}): it fails whatever its latency.`);
     }
+    const overDirect = directFinding(v);
+    if (overDirect) out.push(overDirect);
+    const advice = rigAdvice(v);
+    if (advice) out.push(advice);
     const f = totalFailures(v);
     if (f > 0) out.push(`${v.name}: ${int(f)} of ${int(v.requests)} requests failed (${((f / Math.max(1, v.requests)) * 100).toFixed(2)}%).`);
   }

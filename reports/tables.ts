@@ -26,6 +26,11 @@ export function seedRows(v: VariantResult): string[][] {
   if (t) rows.push(['Custom', 'Time to first token (ms)', int(t.count), '', ms(t.p50), ms(t.p95), ms(t.p99), ms(t.mean), rps(v.current_rps)]);
   const l = v.overhead_ledger_ms;
   if (l) rows.push(['Custom', 'Overhead from upstream ledger (ms)', int(l.count), '', ms(l.p50), ms(l.p95), ms(l.p99), ms(l.mean), rps(v.current_rps)]);
+  // the ledger row read against the rig's floor: the same load sent straight to the upstream
+  const d = v.direct;
+  if (d?.overhead_ledger_ms) rows.push(['Direct', 'Ledger overhead going direct (ms)', int(d.requests), int(d.failures), ms(d.overhead_ledger_ms.p50), ms(d.overhead_ledger_ms.p95), ms(d.overhead_ledger_ms.p99), ms(d.overhead_ledger_ms.mean), rps(d.duration_s > 0 ? d.requests / d.duration_s : null)]);
+  const od = v.overhead_over_direct_ms;
+  if (od) rows.push(['Custom', 'Ledger overhead over direct (ms)', '', '', ms(od.p50), ms(od.p95), ms(od.p99), ms(od.mean), '']);
   return rows;
 }
 

@@ -33,6 +33,8 @@ export interface RunOptions {
   /** aborts the run (Ctrl-C does this too when handleSigint is set) */
   signal?: AbortSignal;
   handleSigint?: boolean;
+  /** the same load straight to the upstream before each variant (default true) */
+  directBaseline?: boolean;
 }
 
 export interface RunOutcome {
@@ -162,6 +164,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
           cpus: machine.cpus,
           signal: ac.signal,
           progress: o.progress ?? false,
+          directBaseline: o.directBaseline ?? true,
           log,
         }),
       );
