@@ -61,6 +61,7 @@ export async function runGatewaysScenario(
       warmupMs: s.warmup.durationMs,
       log: o.log,
       signal: ac.signal,
+      upstreamPid: upstream.pid,
     });
     mkdirSync(outDir, { recursive: true });
     const files = [join(outDir, 'result.json'), join(outDir, 'report.md')];

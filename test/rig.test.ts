@@ -122,6 +122,24 @@ describe('summarizeRig', () => {
     );
   });
 
+  it('interleaved rounds: the time between pause and resume (another target\'s round) is left out', () => {
+    const a = raw(3, [200_000], 0.5, 0.1);
+    // 10 s of another target's load (1 s of CPU a second), then this target's second round
+    const b = raw(3, [200_000], 0.5, 0.1).map((x, k) => ({
+      ...x,
+      atMs: x.atMs + 13_000,
+      cpuUs: [x.cpuUs[0]! + 600_000 + 10_000_000],
+      machine: { total: x.machine!.total + 2600, idle: x.machine!.idle + 300, steal: 0 },
+      pressureUs: x.pressureUs! + 5e6,
+      ...(k === 0 ? { resumed: true } : {}),
+    }));
+    const r = summarizeRig({ samples: [...a, ...b], measureAtMs: 0, components: components.slice(0, 1), cores: 2, requests: 1000, intervalMs: 1000, warmupS: 0 });
+    assert.equal(r.series.length, 6);
+    assert.equal(r.components[0].cpu_pct, 20);
+    assert.equal(r.components[0].us_per_req, 1200);
+    assert.equal(r.machine.busy_p50_pct, 50);
+  });
+
   it('a saturated window gives the reason, the advice and an unreliable variant', () => {
     const s = raw(20, [900_000, 800_000, 300_000], 0.97, 0.6);
     const rig = summarizeRig({ samples: s, measureAtMs: 0, components, cores: 2, requests: 20_000, intervalMs: 1000, warmupS: 0 });

@@ -31,10 +31,11 @@ export class RigSampler {
     return this.o.intervalMs ?? 1000;
   }
 
-  private sample(): void {
+  private sample(resumed = false): void {
     const machine: MachineCpu | null = machineCpu();
     const p = cpuPressure();
     this.samples.push({
+      ...(resumed ? { resumed } : {}),
       atMs: performance.now(),
       cpuUs: this.components.map((c) => treeCpuUs(c.pids, c.tree, c.reaped ?? false)),
       machine,
@@ -62,20 +63,40 @@ export class RigSampler {
     }
   }
 
-  /** Stops sampling (a last sample now) and summarises the measured window. */
-  stop(requests: number): RigSection {
+  /** Interleaved rounds (the gateway comparison): a sample now, then nothing until resume(). */
+  pause(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.sample();
+  }
+
+  /** Samples again; the time since pause() belongs to another target and is left out. */
+  resume(): void {
+    this.sample(true);
+    if (this.measureAt === null) this.measureAt = this.samples.at(-1)!.atMs;
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** The summary so far, without sampling again (after pause()). */
+  summary(requests: number): RigSection {
     return summarizeRig({
       samples: this.samples,
-      measureAtMs: this.measureAt ?? this.samples[0].atMs,
+      measureAtMs: this.measureAt ?? this.samples[0]?.atMs ?? 0,
       components: this.components.map((c) => ({ name: c.name, kind: c.kind })),
       cores: this.o.cores,
       requests,
       intervalMs: this.intervalMs,
       warmupS: this.o.warmupS ?? 0,
     });
+  }
+
+  /** Stops sampling (a last sample now) and summarises the measured window. */
+  stop(requests: number): RigSection {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.sample();
+    return this.summary(requests);
   }
 
   /** Stops without a summary (an error path). */

@@ -13,6 +13,8 @@ export interface RawSample {
   /** /proc/pressure/cpu some total, µs */
   pressureUs: number | null;
   runnable: number | null;
+  /** the first sample after a pause (interleaved rounds): the interval ending here is another's time */
+  resumed?: boolean;
 }
 
 export interface SummaryInput {
@@ -55,7 +57,7 @@ export function summarizeRig(i: SummaryInput): RigSection {
     const a = i.samples[k - 1];
     const b = i.samples[k];
     const dtUs = (b.atMs - a.atMs) * 1000;
-    if (dtUs <= 0) continue;
+    if (dtUs <= 0 || b.resumed) continue;
     const cpu = i.components.map((_c, j) => delta(a.cpuUs[j], b.cpuUs[j]));
     const dTotal = a.machine && b.machine ? b.machine.total - a.machine.total : 0;
     const dIdle = a.machine && b.machine ? b.machine.idle - a.machine.idle : 0;

@@ -3,6 +3,7 @@
 // via cli-table3, Markdown). The baselines (`direct`, the zero floor, and `nginx`, the floor
 // of a proxy hop) are shown but left out of the comment when there are at least two
 // gateways to compare: they are yardsticks, not competitors.
+import { whereCpuWent } from '../rig.js';
 import Table from 'cli-table3';
 import type { Percentiles } from '../../lib/result.js';
 import type { ComparisonResult, TargetResult } from '../../runner/targets/types.js';
@@ -96,6 +97,7 @@ export function gatewayTable(result: ComparisonResult): GatewayTable {
   ];
   for (const t of ts) if (t.ledger_unmatched > 0) notes.push(`${t.name}: ${t.ledger_unmatched} requests had no ledger entry (the gateway dropped the id, or it never reached the upstream).`);
   for (const t of ts) if (t.gateway_cpu_us_per_req === null && t.target !== 'direct') notes.push(`${t.name}: not a local process — no CPU or RSS.`);
+  for (const t of ts) if (t.rig) notes.push(`${t.name}: ${whereCpuWent(t.rig)}`);
   for (const t of ts) if (!t.reliable) notes.push(`${t.name}: UNRELIABLE — ${t.unreliable_reasons.join('; ')}`);
   for (const s of result.skipped) notes.push(`${s.name} (${s.target}): skipped — ${s.unavailable}`);
   return { head, rows, notes };

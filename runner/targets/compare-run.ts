@@ -9,6 +9,9 @@ import { newHistogram } from '../../loadgen/recorder.js';
 import { sampleProcesses } from '../../lib/proc-stats.js';
 import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerOverhead } from './ledger-overhead.js';
 import type { LoadgenSelf } from '../../lib/result.js';
+import { availableParallelism } from 'node:os';
+import { RigSampler, type RigComponentSpec } from '../../lib/rig/sampler.js';
+import { rigReasons } from '../../lib/rig/verdict.js';
 import type { ComparisonResult, RunRound, SkippedTarget, StartedTarget, TargetResult } from './types.js';
 
 export interface CompareOptions {
@@ -25,6 +28,8 @@ export interface CompareOptions {
   rssSampleMs?: number;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** the fake upstream's pid, for the rig (its CPU during each target's rounds) */
+  upstreamPid?: number;
 }
 
 interface Acc {
@@ -43,6 +48,17 @@ interface Acc {
   rounds: number;
   reasons: Set<string>;
   loadgen: LoadgenSelf | null;
+  /** the rig during this target's rounds only (paused while the others run) */
+  rig: RigSampler;
+}
+
+/** What the rig watches while a target is loaded: its processes, the generator, the upstream. */
+function targetRig(t: StartedTarget, upstreamPid: number | undefined): RigSampler {
+  const c: RigComponentSpec[] = [];
+  if (t.pids.length) c.push({ name: t.name, kind: t.kind === 'reference' ? 'proxy' : 'gateway', pids: t.pids, tree: true, reaped: true });
+  c.push({ name: 'generator', kind: 'generator', pids: [process.pid], tree: false });
+  if (upstreamPid) c.push({ name: 'upstream', kind: 'upstream', pids: [upstreamPid], tree: false });
+  return new RigSampler(c, { cores: availableParallelism() });
 }
 
 export async function runComparison(o: CompareOptions): Promise<ComparisonResult> {
@@ -61,6 +77,7 @@ export async function runComparison(o: CompareOptions): Promise<ComparisonResult
     rounds: 0,
     reasons: new Set<string>(),
     loadgen: null,
+    rig: targetRig(t, o.upstreamPid),
   }));
   // the ledger from here on: earlier entries (setup probes) belong to no round
   let seq = (await fetchLedger(o.upstreamUrl)).next;
@@ -81,9 +98,11 @@ export async function runComparison(o: CompareOptions): Promise<ComparisonResult
       const before = a.t.pids.length ? sampleProcesses(a.t.pids) : null;
       const rss = before ? startRssSampler(a, o.rssSampleMs ?? 500) : null;
       let out;
+      a.rig.resume();
       try {
         out = await o.runRound(a.t, o.roundMs, r);
       } finally {
+        a.rig.pause();
         if (rss) clearInterval(rss);
       }
       if (before) {
@@ -152,6 +171,8 @@ function toResult(a: Acc): TargetResult {
   const hasLedger = l.matched > 0;
   const hasHeader = a.header.totalCount > 0;
   const local = a.t.pids.length > 0;
+  const rig = a.rounds > 0 ? a.rig.summary(a.cpuRequests) : null;
+  const rigWhy = rig ? rigReasons(rig) : [];
   return {
     name: a.t.name,
     target: a.t.kind,
@@ -169,8 +190,9 @@ function toResult(a: Acc): TargetResult {
     gateway_cpu_us_per_req: local && a.cpuRequests > 0 ? round1(a.cpuUs / a.cpuRequests) : null,
     gateway_rss_mb: local && a.peakRss > 0 ? round1(a.peakRss / (1024 * 1024)) : null,
     rounds: a.rounds,
-    reliable: a.reasons.size === 0,
-    unreliable_reasons: [...a.reasons],
+    reliable: a.reasons.size === 0 && rigWhy.length === 0,
+    unreliable_reasons: [...a.reasons, ...rigWhy],
+    rig,
     loadgen: a.loadgen,
     histograms: {
       latency: encode(a.latency),

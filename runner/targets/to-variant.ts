@@ -38,6 +38,7 @@ export function targetToVariant(t: TargetResult, result: Pick<ComparisonResult, 
     loadgen: t.loadgen ?? { cpu_percent: 0, event_loop_delay_p99_ms: 0, rss_mb: 0 },
     reliable: t.reliable,
     unreliable_reasons: t.unreliable_reasons,
+    ...(t.rig ? { rig: t.rig } : {}),
     // per-second samples of interleaved rounds do not form one time line
     timeseries: [],
     histograms: { latency: t.histograms.latency, headers },

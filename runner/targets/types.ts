@@ -2,6 +2,7 @@
 // chat completions to; the comparison run measures each one on the same fake upstream.
 import type { Histogram } from 'hdr-histogram-js';
 import type { LoadgenSelf, Percentiles } from '../../lib/result.js';
+import type { RigSection } from '../../lib/rig/types.js';
 import { parseDurationMs } from '../../lib/duration.js';
 
 export const TARGET_KINDS = ['reference', 'portkey', 'nginx', 'direct', 'url', 'litellm'] as const;
@@ -104,6 +105,8 @@ export interface TargetResult {
   unreliable_reasons: string[];
   /** the load generator's worst round for this target */
   loadgen: LoadgenSelf | null;
+  /** where the CPU went during this target's rounds (optional: lib/rig) */
+  rig?: RigSection | null;
   /** encoded HDR histograms (µs) so results merge and re-render losslessly */
   histograms: { latency: string; overhead_header?: string; overhead_ledger?: string; request_path?: string; response_path?: string };
 }
