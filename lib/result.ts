@@ -2,6 +2,7 @@
 // (which adds gateway CPU, RSS and integrity) and reports (which render, compare and gate).
 // Users' scripts read these files: change the schema string when a field changes meaning.
 import type { DirectBaseline, OverheadOverDirect, RigSection } from './rig/types.js';
+import type { SteadyWindow } from './rig/steady-window.js';
 
 export const RESULT_SCHEMA = 'gatebench/result@1';
 
@@ -114,6 +115,8 @@ export interface VariantResult {
   direct?: DirectBaseline | null;
   /** optional: overhead_ledger_ms minus the direct baseline's, per percentile — what the gateway added over going direct */
   overhead_over_direct_ms?: OverheadOverDirect | null;
+  /** optional: per-second p99, second half of the window against the first (steady within 1.5×) */
+  steady_window?: SteadyWindow | null;
   timeseries: SecondSample[];
   histograms: EncodedHistograms;
   notes?: string[];

@@ -4,7 +4,7 @@
 import type { RunResult, VariantResult } from '../lib/result.js';
 import { change, int, ms, rps } from './format.js';
 import { totalFailures } from './tables.js';
-import { directFinding, rigAdvice } from './rig.js';
+import { directFinding, rigAdvice, steadyFinding } from './rig.js';
 
 const MAX_PAIRS = 24;
 
@@ -86,6 +86,8 @@ export function findings(r: RunResult): string[] {
     if (overDirect) out.push(overDirect);
     const advice = rigAdvice(v);
     if (advice) out.push(advice);
+    const steady = steadyFinding(v);
+    if (steady) out.push(steady);
     const f = totalFailures(v);
     if (f > 0) out.push(`${v.name}: ${int(f)} of ${int(v.requests)} requests failed (${((f / Math.max(1, v.requests)) * 100).toFixed(2)}%).`);
   }

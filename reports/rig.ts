@@ -107,3 +107,11 @@ export function directFinding(v: VariantResult): string | null {
     ` (ledger overhead ${ms(v.overhead_ledger_ms?.p50)} / ${ms(v.overhead_ledger_ms?.p99)} ms minus the rig's floor going direct, ${ms(d.overhead_ledger_ms.p50)} / ${ms(d.overhead_ledger_ms.p99)} ms, measured right before it)${header}.`
   );
 }
+
+/** A window whose p99 was not flat, in words (null when it was, or too short to tell). */
+export function steadyFinding(v: VariantResult): string | null {
+  const w = v.steady_window;
+  if (!w || w.steady) return null;
+  const how = w.ratio < 1 ? 'the first half was still settling: lengthen the warm-up (--warmup)' : 'it got worse as the run went on (a queue or memory growing)';
+  return `${v.name}: p99 was not steady across the window — ${ms(w.p99_first_half_ms)} ms in the first half, ${ms(w.p99_second_half_ms)} ms in the second (×${w.ratio}); ${how}.`;
+}

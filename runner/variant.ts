@@ -6,6 +6,7 @@ import { sampleProcesses } from '../lib/proc-stats.js';
 import { RigSampler } from '../lib/rig/sampler.js';
 import { withRig } from '../lib/rig/verdict.js';
 import { overheadOverDirect } from '../lib/rig/direct.js';
+import { steadyWindow } from '../lib/rig/steady-window.js';
 import type { DirectBaseline } from '../lib/rig/types.js';
 import { runDirectBaseline } from './direct-baseline.js';
 import { rigComponents } from './rig-components.js';
@@ -177,6 +178,7 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
     name: v.name,
     settings: { ...v.settings, axes: v.axes, redis_resolved: ctx.redisPlan.kind, database_resolved: ctx.postgres.embedded ? 'embedded' : 'url' },
     overhead_ledger_ms: ledger,
+    steady_window: steadyWindow(result.timeseries),
     ...(ctx.directBaseline !== false ? { direct, overhead_over_direct_ms: overheadOverDirect(ledger, direct?.overhead_ledger_ms) } : {}),
     gateway_cpu_us_per_req: cpuUs !== null && answered > 0 ? Math.round((cpuUs / answered) * 10) / 10 : null,
     gateway_rss_mb: Math.round((peakRss / 1048576) * 10) / 10,

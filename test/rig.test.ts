@@ -8,6 +8,7 @@ import { RigSampler } from '../lib/rig/sampler.js';
 import { summarizeRig, type RawSample } from '../lib/rig/summary.js';
 import type { RigSecond } from '../lib/rig/types.js';
 import { rigReasons, withRig } from '../lib/rig/verdict.js';
+import { steadyWindow } from '../lib/rig/steady-window.js';
 import type { VariantResult } from '../lib/result.js';
 import { cpuByKind, rigAdvice, rigChart, whereCpuWent } from '../reports/rig.js';
 
@@ -214,5 +215,37 @@ describe('the /proc readers', () => {
     assert.ok(Math.abs(s.components[0].cpu_pct! - (ownUs / wallUs) * 100) <= 15, `${s.components[0].cpu_pct} % of a core`);
     assert.ok(s.series.some((x) => x.t <= 0), 'the warm-up is in the series');
     assert.ok(s.series.some((x) => x.t > 0));
+  });
+});
+
+describe('the steady window', () => {
+  const series = (p99: (t: number) => number, n = 60) => Array.from({ length: n }, (_x, i) => ({ t: i + 1, p99_ms: p99(i + 1) }));
+
+  it('a flat series is steady, with a ratio near 1', () => {
+    const w = steadyWindow(series((t) => 60 + (t % 5)))!;
+    assert.equal(w.steady, true);
+    assert.ok(Math.abs(w.ratio - 1) < 0.05, String(w.ratio));
+  });
+
+  it('a first half still warming up (the 4-instance run: p99 ~1 s for 30 s, then ~100 ms) is not', () => {
+    const w = steadyWindow(series((t) => (t <= 30 ? 1000 : 100)))!;
+    assert.equal(w.steady, false);
+    assert.equal(w.ratio, 0.1);
+    assert.equal(w.p99_first_half_ms, 1000);
+    assert.equal(w.p99_second_half_ms, 100);
+  });
+
+  it('a degrading window is not steady either; a few slow seconds (GC) do not make a half', () => {
+    assert.equal(steadyWindow(series((t) => (t <= 30 ? 50 : 90)))!.steady, false);
+    const spikes = steadyWindow(series((t) => (t % 10 === 3 ? 900 : 60)))!;
+    assert.equal(spikes.steady, true);
+    assert.equal(spikes.ratio, 1);
+  });
+
+  it('odd lengths compare equal halves; seconds without a p99 are left out; too short is null', () => {
+    const w = steadyWindow([...series((t) => (t <= 3 ? 10 : 30), 7), { t: 8, p99_ms: null }])!;
+    assert.equal(w.p99_first_half_ms, 10);
+    assert.equal(w.p99_second_half_ms, 30);
+    assert.equal(steadyWindow(series(() => 1, 3)), null);
   });
 });
