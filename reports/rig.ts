@@ -53,9 +53,11 @@ export function rigAdvice(v: VariantResult): string | null {
   todo.push('give the gateway its own cores (taskset/cpuset, or a second machine for the load generator and upstream)');
   if (gen && gen.cpu_pct >= 50) todo.push(`the generator alone used ${pct(gen.cpu_pct)} of a core`);
   const top = kinds[0];
+  const others = m.other_pct ?? 0;
+  const largest = others > (top?.cpu_pct ?? 0) ? `other processes on the machine, ${pct(others)} of a core` : top ? `${top.label}, ${pct(top.cpu_pct)} of a core` : null;
   return (
     `${v.name}: the machine was ${pct(m.busy_p50_pct)} busy and tasks waited for a CPU ${pct(m.pressure_p50_pct)} of the time` +
-    `${top ? ` (the largest user: ${top.label}, ${pct(top.cpu_pct)} of a core)` : ''}, so p99 includes CPU contention, not only the gateway; ` +
+    `${largest ? ` (the largest user: ${largest})` : ''}, so p99 includes CPU contention, not only the gateway; ` +
     `${todo.join('; ')}.`
   );
 }
