@@ -127,10 +127,10 @@ const CLIENT = String.raw`
     var ser = [], dat = [r.t];
     // cumulative stacks, the tallest painted first so each kind shows as its own band
     for (var k = r.stacks.length - 1; k >= 0; k--) {
-      ser.push({ label: r.labels[k] + (k > 0 ? ' (stacked)' : ''), stroke: STACK[k % 6], fill: STACK[k % 6] + '88', width: 1, spanGaps: true });
+      ser.push({ label: r.labels[k] + (k > 0 ? ' (stacked)' : ''), stroke: STACK[k % 6], fill: STACK[k % 6] + '88', width: 1, spanGaps: true, points: { show: false } });
       dat.push(r.stacks[k]);
     }
-    ser.push({ label: 'machine busy', stroke: '#000', width: 1.5, dash: [5, 4], spanGaps: true });
+    ser.push({ label: 'machine busy', stroke: '#000', width: 1.5, dash: [5, 4], spanGaps: true, points: { show: false } });
     dat.push(r.machine);
     make('chart-rig-' + i, D.variants[i] + ': where the CPU went (% of one core, stacked; dashed: the whole machine; warm-up shaded)', ser, dat, { scales: { x: { time: false }, y: { range: function (u, lo, hi) { return [0, Math.max(100, hi)]; } } }, axes: [{ label: 'second' }, { label: '% of a core' }], hooks: shade() });
   });

@@ -9,6 +9,8 @@ import { summarizeRig, type RawSample } from '../lib/rig/summary.js';
 import type { RigSecond } from '../lib/rig/types.js';
 import { rigReasons, withRig } from '../lib/rig/verdict.js';
 import { steadyWindow } from '../lib/rig/steady-window.js';
+import { localPostmaster, rigComponents } from '../runner/rig-components.js';
+import { readFileSync } from 'node:fs';
 import type { VariantResult } from '../lib/result.js';
 import { cpuByKind, rigAdvice, rigChart, whereCpuWent } from '../reports/rig.js';
 
@@ -247,5 +249,20 @@ describe('the steady window', () => {
     assert.equal(w.p99_first_half_ms, 10);
     assert.equal(w.p99_second_half_ms, 30);
     assert.equal(steadyWindow(series(() => 1, 3)), null);
+  });
+});
+
+describe('the rig\'s components', () => {
+  it('a local PostgreSQL by URL is found by its listening port (its postmaster); a remote one is not sampled', { skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set' }, () => {
+    const u = new URL(process.env.DATABASE_URL!);
+    const pid = localPostmaster(process.env.DATABASE_URL!);
+    if (!['127.0.0.1', 'localhost'].includes(u.hostname)) return assert.equal(pid, null);
+    assert.ok(pid, 'the postmaster of the local server');
+    assert.match(readFileSync(`/proc/${pid}/comm`, 'utf8'), /postgres|postmaster/);
+    assert.equal(localPostmaster('postgres://db.example.com:5432/x'), null);
+    const c = rigComponents({ proxyPids: [1, 2], proxyPrimary: 3, upstreamPid: 4, postgres: { url: process.env.DATABASE_URL!, embedded: false }, redisPid: null });
+    assert.deepEqual(c.map((x) => x.name), ['proxy 1', 'proxy 2', 'proxy primary', 'generator', 'upstream', 'PostgreSQL']);
+    assert.deepEqual(c.at(-1)!.pids, [pid]);
+    assert.equal(c.at(-1)!.reaped, true);
   });
 });
