@@ -7,8 +7,7 @@ import { RigSampler } from '../lib/rig/sampler.js';
 import { withRig } from '../lib/rig/verdict.js';
 import { overheadOverDirect } from '../lib/rig/direct.js';
 import { steadyWindow } from '../lib/rig/steady-window.js';
-import type { DirectBaseline } from '../lib/rig/types.js';
-import { runDirectBaseline } from './direct-baseline.js';
+import { directResult, emptyDirect, runDirectHalf } from './direct-baseline.js';
 import { rigComponents } from './rig-components.js';
 import { failureCount, type Percentiles, type VariantResult } from '../lib/result.js';
 import { percentilesOf, startLoad, type LoadRun, type RequestTimes } from '../loadgen/index.js';
@@ -114,9 +113,10 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
     log,
   });
   const key = await setupThroughApi(proxy, { masterKey: s.proxy.masterKey, upstreamUrl: upstream.url, model: s.proxy.setup.model, key: s.proxy.setup.key });
-  let direct: DirectBaseline | null = null;
-  if (ctx.directBaseline !== false) {
-    direct = await runDirectBaseline(s, v.settings.users, upstream.url, key, ctx.signal, log);
+  const withDirect = ctx.directBaseline !== false;
+  const directAcc = emptyDirect();
+  if (withDirect) {
+    await runDirectHalf(directAcc, s, v.settings.users, upstream.url, key, ctx.signal, log, 'before');
     // the baseline's requests are no gateway's: integrity and the ledger start after it
     await upstream.reset();
   }
@@ -167,6 +167,9 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
   const stats = await upstream.stats();
   const ledgerRows = await readLedger(upstream.url, notes);
   const ledger = ledgerOverheadMs(ledgerRows, times, notes);
+  // the second half of the direct baseline, now that the gateway's counts and ledger are read
+  if (withDirect) await runDirectHalf(directAcc, s, v.settings.users, upstream.url, key, ctx.signal, log, 'after');
+  const direct = withDirect ? directResult(directAcc) : null;
   const rows = await db.spendRows();
   dropDb();
   await db.drop();
@@ -179,7 +182,7 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
     settings: { ...v.settings, axes: v.axes, redis_resolved: ctx.redisPlan.kind, database_resolved: ctx.postgres.embedded ? 'embedded' : 'url' },
     overhead_ledger_ms: ledger,
     steady_window: steadyWindow(result.timeseries),
-    ...(ctx.directBaseline !== false ? { direct, overhead_over_direct_ms: overheadOverDirect(ledger, direct?.overhead_ledger_ms) } : {}),
+    ...(withDirect ? { direct, overhead_over_direct_ms: overheadOverDirect(ledger, direct?.overhead_ledger_ms) } : {}),
     gateway_cpu_us_per_req: cpuUs !== null && answered > 0 ? Math.round((cpuUs / answered) * 10) / 10 : null,
     gateway_rss_mb: Math.round((peakRss / 1048576) * 10) / 10,
     integrity,

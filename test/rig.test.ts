@@ -11,6 +11,7 @@ import { rigReasons, withRig } from '../lib/rig/verdict.js';
 import { steadyWindow } from '../lib/rig/steady-window.js';
 import { localPostmaster, rigComponents } from '../runner/rig-components.js';
 import { readFileSync } from 'node:fs';
+import { directPlan, overheadOverDirect } from '../lib/rig/direct.js';
 import type { VariantResult } from '../lib/result.js';
 import { cpuByKind, rigAdvice, rigChart, whereCpuWent } from '../reports/rig.js';
 
@@ -182,9 +183,13 @@ describe('summarizeRig', () => {
 describe('the /proc readers', () => {
   it('read this process, the machine and (where the kernel has it) CPU pressure', () => {
     const a = processCpuUs(process.pid, false)!;
+    // spin until the kernel has charged a tick (10 ms of CPU; on a starved machine that takes a while), at most 3 s
     const t0 = Date.now();
-    while (Date.now() - t0 < 60) Math.sqrt(Math.random());
-    const b = processCpuUs(process.pid, false)!;
+    let b = a;
+    while (b === a && Date.now() - t0 < 3000) {
+      for (let i = 0; i < 1e5; i++) Math.sqrt(Math.random());
+      b = processCpuUs(process.pid, false)!;
+    }
     assert.ok(b > a, `CPU time grows while spinning: ${a} → ${b}`);
     assert.ok(treeCpuUs([process.pid], true, true)! >= b);
     assert.equal(processCpuUs(2 ** 22 + 12345, false), null);
@@ -264,5 +269,15 @@ describe('the rig\'s components', () => {
     assert.deepEqual(c.map((x) => x.name), ['proxy 1', 'proxy 2', 'proxy primary', 'generator', 'upstream', 'PostgreSQL']);
     assert.deepEqual(c.at(-1)!.pids, [pid]);
     assert.equal(c.at(-1)!.reaped, true);
+  });
+});
+
+describe('the direct baseline', () => {
+  it('is two halves of a twelfth of the window each (1–7.5 s), and the gateway\'s overhead over it is per percentile', () => {
+    assert.deepEqual(directPlan(60_000, 5_000), { durationMs: 5_000, warmupMs: 3_000 });
+    assert.deepEqual(directPlan(3_000, 500), { durationMs: 1_000, warmupMs: 1_000 });
+    assert.deepEqual(directPlan(300_000, 5_000), { durationMs: 7_500, warmupMs: 3_000 });
+    assert.deepEqual(overheadOverDirect({ p50: 1.5, p95: 9, p99: 20, mean: 3 }, { p50: 0.5, p95: 2, p99: 7.25, mean: 1 }), { p50: 1, p95: 7, p99: 12.75, mean: 2 });
+    assert.equal(overheadOverDirect(null, { p50: 1, p95: 1, p99: 1, mean: 1 }), null);
   });
 });

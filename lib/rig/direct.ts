@@ -12,7 +12,7 @@ export function overheadOverDirect(gateway: Pick<Percentiles, 'p50' | 'p95' | 'p
   return { p50: r3(gateway.p50 - direct.p50), p95: r3(gateway.p95 - direct.p95), p99: r3(gateway.p99 - direct.p99), mean: r3(gateway.mean - direct.mean) };
 }
 
-/** The direct baseline's length for a measured window: a sixth of it, 2–15 s; its warm-up 1–3 s. */
+/** Each half of the direct baseline (one before the variant, one after): a twelfth of the window, 1–7.5 s; its warm-up 1–3 s. */
 export function directPlan(durationMs: number, warmupMs: number): { durationMs: number; warmupMs: number } {
-  return { durationMs: Math.round(Math.min(15_000, Math.max(2_000, durationMs / 6))), warmupMs: Math.round(Math.min(3_000, Math.max(1_000, warmupMs))) };
+  return { durationMs: Math.round(Math.min(7_500, Math.max(1_000, durationMs / 12))), warmupMs: Math.round(Math.min(3_000, Math.max(1_000, warmupMs))) };
 }
