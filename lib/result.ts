@@ -1,6 +1,8 @@
 // The result contract (`gatebench/result@1`), shared by loadgen (which records), the runner
 // (which adds gateway CPU, RSS and integrity) and reports (which render, compare and gate).
 // Users' scripts read these files: change the schema string when a field changes meaning.
+import type { DirectBaseline, OverheadOverDirect, RigSection } from './rig/types.js';
+import type { SteadyWindow } from './rig/steady-window.js';
 
 export const RESULT_SCHEMA = 'gatebench/result@1';
 
@@ -109,8 +111,21 @@ export interface VariantResult {
   gateway_rss_mb?: number | null;
   integrity?: { ok: boolean; checks: { name: string; expected: number; actual: number; ok: boolean }[] } | null;
   loadgen: LoadgenSelf;
+  /** false when the figures may describe the rig rather than the gateway: the generator fell
+   *  behind, or the machine was saturated (lib/rig/saturation.ts); each reason in plain words */
   reliable: boolean;
   unreliable_reasons: string[];
+  /** optional: where the CPU went while the variant ran — each component (proxy instances,
+   *  generator, upstream, PostgreSQL, Redis) in % of one core and µs/request over the measured
+   *  window, the machine's busy share and CPU pressure, the saturation verdict and the
+   *  per-second series (warm-up seconds have t ≤ 0). See lib/rig/types.ts */
+  rig?: RigSection;
+  /** optional: the same load straight to the upstream, run right before this variant (the rig's floor) */
+  direct?: DirectBaseline | null;
+  /** optional: overhead_ledger_ms minus the direct baseline's, per percentile — what the gateway added over going direct */
+  overhead_over_direct_ms?: OverheadOverDirect | null;
+  /** optional: per-second p99, second half of the window against the first (steady within 1.5×) */
+  steady_window?: SteadyWindow | null;
   timeseries: SecondSample[];
   histograms: EncodedHistograms;
   notes?: string[];

@@ -5,7 +5,9 @@ import type { RunResult, VariantResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { findings } from './findings.js';
 import { renderGatewayTable } from './gateways/index.js';
+import { whereCpuWent } from './rig.js';
 
+const CONSOLE_PAIRS = 5;
 const PLAIN = { head: [] as string[], border: [] as string[] };
 /** No rule between body rows: the tables stay as compact as the seed's. */
 export const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
@@ -42,15 +44,20 @@ export function renderConsole(r: RunResult): string {
     out.push('');
     out.push(`── ${v.name} ── ${v.duration_s.toFixed(0)} s measured, ${v.requests.toLocaleString('en-US')} requests`);
     out.push(renderVariantTable(v));
+    if (v.rig) out.push(whereCpuWent(v.rig));
+    out.push(`reliable: ${v.reliable ? 'yes' : `NO — ${v.unreliable_reasons.join('; ')}`}`);
   }
   out.push('');
   out.push('Comparison (latency and overhead in ms)');
   out.push(renderComparison(r));
-  const f = findings(r);
+  // the console keeps the few largest differences between variants; report.md has them all
+  const omitted = { pairs: 0 };
+  const f = findings(r, { maxPairs: CONSOLE_PAIRS, omitted });
   if (f.length > 0) {
     out.push('');
     out.push('Findings');
     for (const line of f) out.push(`- ${line}`);
+    if (omitted.pairs > 0) out.push(`- (${omitted.pairs} smaller difference(s) between variants in report.md and report.html)`);
   }
   const n = notes(r);
   if (n.length > 0) {

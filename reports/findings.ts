@@ -4,6 +4,7 @@
 import type { RunResult, VariantResult } from '../lib/result.js';
 import { change, int, ms, rps } from './format.js';
 import { totalFailures } from './tables.js';
+import { directFinding, rigAdvice, steadyFinding } from './rig.js';
 
 const MAX_PAIRS = 24;
 
@@ -47,8 +48,15 @@ export function describeChange(a: VariantResult, b: VariantResult): string {
   return parts.join(', ');
 }
 
-export function findings(r: RunResult): string[] {
+/**
+ * The findings. Pairs of variants first, largest p99 change first; `maxPairs` keeps the console
+ * to the few largest (the Markdown and HTML get them all) and `omitted` counts what it left out.
+ * A pair with an unreliable side says so: sequential variants on a saturated machine differ by
+ * drift and contention as much as by their setting.
+ */
+export function findings(r: RunResult, o: { maxPairs?: number; omitted?: { pairs: number } } = {}): string[] {
   const out: string[] = [];
+  const pairFindings: { text: string; size: number }[] = [];
   const vs = r.variants;
   const axes = vs.map((v) => parseAxes(v.name));
   // The first value seen of each key is that key's base.
@@ -68,10 +76,17 @@ export function findings(r: RunResult): string[] {
       const key = diff[0];
       if (bi[key] !== firstValue[key]) continue; // i is the base side
       const rest = keys.filter((k: string) => k !== key).map((k: string) => `${k}=${bi[k]}`).join(',');
-      out.push(`${pairLabel(key, bi[key], bj[key], rest)}: ${describeChange(vs[i], vs[j])}.`);
+      const shaky = [vs[i], vs[j]].filter((v) => !v.reliable).map((v) => v.name);
+      const caveat = shaky.length ? ` (not to be read as the setting's effect: ${shaky.join(' and ')} unreliable — see the notes)` : '';
+      const size = Math.abs(ratio(vs[i].latency_ms.p99, vs[j].latency_ms.p99) ?? 0);
+      pairFindings.push({ text: `${pairLabel(key, bi[key], bj[key], rest)}: ${describeChange(vs[i], vs[j])}${caveat}.`, size: shaky.length ? size / 10 : size });
       pairs++;
     }
   }
+  const keep = o.maxPairs ?? MAX_PAIRS;
+  const ranked = keep < pairFindings.length ? [...pairFindings].sort((a, b) => b.size - a.size).slice(0, keep) : pairFindings;
+  if (o.omitted) o.omitted.pairs = pairFindings.length - ranked.length;
+  for (const p of ranked) out.push(p.text);
   for (const v of vs) {
     if (v.overhead_ms && v.latency_ms.p50 > 0) {
       const share = (v.overhead_ms.p50 / v.latency_ms.p50) * 100;
@@ -81,6 +96,12 @@ export function findings(r: RunResult): string[] {
       const lost = v.integrity.checks.filter((c) => !c.ok).map((c) => `${c.name} — ${int(c.expected - c.actual)} missing of ${int(c.expected)}`);
       out.push(`${v.name} LOST DATA (${lost.join('; ')}): it fails whatever its latency.`);
     }
+    const overDirect = directFinding(v);
+    if (overDirect) out.push(overDirect);
+    const advice = rigAdvice(v);
+    if (advice) out.push(advice);
+    const steady = steadyFinding(v);
+    if (steady) out.push(steady);
     const f = totalFailures(v);
     if (f > 0) out.push(`${v.name}: ${int(f)} of ${int(v.requests)} requests failed (${((f / Math.max(1, v.requests)) * 100).toFixed(2)}%).`);
   }

@@ -10,6 +10,7 @@ import type { RunResult, VariantResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { findings } from './findings.js';
 import { gatewayOverheadSeries, gatewayTable } from './gateways/index.js';
+import { rigChart, type RigChart } from './rig.js';
 
 const require = createRequire(import.meta.url);
 let uplotAssets: { js: string; css: string } | null = null;
@@ -40,11 +41,17 @@ interface ChartData {
   latency: (Distribution | null)[];
   overhead: (Distribution | null)[];
   overheadTitle: string;
+  /** per variant: where the CPU went, per second (null without a rig section) */
+  rig: (RigChart | null)[];
+  /** warm-up seconds before t = 0, shaded on the per-second charts */
+  warmup_s: number;
 }
 
 function chartData(r: RunResult): ChartData {
   const maxT = Math.max(0, ...r.variants.map((v) => v.timeseries.at(-1)?.t ?? 0));
-  const t = Array.from({ length: maxT }, (_x, i) => i + 1);
+  // the warm-up is not in the latency series: its seconds are there empty, to be shaded
+  const warm = maxT > 0 ? Math.round(Math.max(0, ...r.variants.map((v) => v.rig?.warmup_s ?? 0))) : 0;
+  const t = Array.from({ length: maxT + warm }, (_x, i) => i + 1 - warm);
   const col = (v: VariantResult, f: (s: VariantResult['timeseries'][number]) => number | null) => {
     const byT = new Map(v.timeseries.map((s) => [s.t, s]));
     return t.map((x) => {
@@ -68,6 +75,8 @@ function chartData(r: RunResult): ChartData {
           overhead: r.variants.map((v) => distribution(v.histograms.headers?.[OVERHEAD_HEADER])),
           overheadTitle: 'Gateway overhead by percentile (ms, log)',
         }),
+    rig: r.variants.map((v) => (v.rig && v.rig.series.length > 0 ? rigChart(v.rig) : null)),
+    warmup_s: warm,
   };
 }
 
@@ -82,7 +91,7 @@ const CLIENT = String.raw`
   function make(id, title, series, data, opts) {
     var el = document.getElementById(id);
     if (!el || data[0].length === 0) return;
-    var o = { title: title, width: W, height: 320, series: [{}].concat(series), scales: opts.scales, axes: opts.axes, legend: { live: true } };
+    var o = { title: title, width: W, height: 320, series: [{}].concat(series), scales: opts.scales, axes: opts.axes, legend: { live: true }, hooks: opts.hooks || {} };
     new uPlot(o, data, el);
     drawn++;
   }
@@ -93,10 +102,31 @@ const CLIENT = String.raw`
     s.push({ label: v + ' p99', stroke: COLORS[i % 12], width: 1.5, dash: [6, 4], spanGaps: true });
     d.push(D.time.p50[i]); d.push(D.time.p99[i]);
   });
-  make('chart-latency-time', 'Latency over time (ms, p50 solid, p99 dashed)', s, d, { scales: { x: { time: false }, y: { distr: 3 } }, axes: [{ label: 'second' }, { label: 'ms' }] });
+  // the warm-up (x ≤ 0) shaded grey behind the series
+  function shade() {
+    return { drawClear: [function (u) {
+      if (u.scales.x.min >= 0) return;
+      var x0 = u.valToPos(u.scales.x.min, 'x', true), x1 = u.valToPos(Math.min(0, u.scales.x.max), 'x', true);
+      u.ctx.save(); u.ctx.fillStyle = 'rgba(0,0,0,0.08)'; u.ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height); u.ctx.restore();
+    }] };
+  }
+  make('chart-latency-time', 'Latency over time (ms, p50 solid, p99 dashed; warm-up shaded)', s, d, { scales: { x: { time: false }, y: { distr: 3 } }, axes: [{ label: 'second' }, { label: 'ms' }], hooks: shade() });
+  var STACK = ['#d62728','#1f77b4','#2ca02c','#9467bd','#ff7f0e','#8c564b'];
+  D.rig.forEach(function (r, i) {
+    if (!r) return;
+    var ser = [], dat = [r.t];
+    // cumulative stacks, the tallest painted first so each kind shows as its own band
+    for (var k = r.stacks.length - 1; k >= 0; k--) {
+      ser.push({ label: r.labels[k] + (k > 0 ? ' (stacked)' : ''), stroke: STACK[k % 6], fill: STACK[k % 6] + '88', width: 1, spanGaps: true, points: { show: false } });
+      dat.push(r.stacks[k]);
+    }
+    ser.push({ label: 'machine busy', stroke: '#000', width: 1.5, dash: [5, 4], spanGaps: true, points: { show: false } });
+    dat.push(r.machine);
+    make('chart-rig-' + i, D.variants[i] + ': where the CPU went (% of one core, stacked; dashed: the whole machine; warm-up shaded)', ser, dat, { scales: { x: { time: false }, y: { range: function (u, lo, hi) { return [0, Math.max(100, hi)]; } } }, axes: [{ label: 'second' }, { label: '% of a core' }], hooks: shade() });
+  });
   s = []; d = [t];
   D.variants.forEach(function (v, i) { s.push({ label: v, stroke: COLORS[i % 12], width: 1.5, spanGaps: true }); d.push(D.time.rps[i]); });
-  make('chart-rps-time', 'Requests per second', s, d, { scales: { x: { time: false } }, axes: [{ label: 'second' }, { label: 'req/s' }] });
+  make('chart-rps-time', 'Requests per second', s, d, { scales: { x: { time: false } }, axes: [{ label: 'second' }, { label: 'req/s' }], hooks: shade() });
   function dist(id, title, list) {
     var xs = null; list.forEach(function (x) { if (x && (!xs || x.nines.length > xs.length)) xs = x.nines; });
     if (!xs) return;
@@ -154,6 +184,7 @@ ${f.length ? `<h2>Findings</h2><ul>${f.map((x) => `<li>${esc(x)}</li>`).join('')
 ${n.length ? `<h2>Notes</h2><ul>${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 <h2>Over time</h2>
 <div class="chart" id="chart-latency-time"></div>
+${data.rig.map((x, i) => (x ? `<div class="chart" id="chart-rig-${i}"></div>` : '')).join('\n')}
 <div class="chart" id="chart-rps-time"></div>
 <h2>Distribution</h2>
 <div class="chart" id="chart-latency-dist"></div>

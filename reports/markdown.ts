@@ -3,6 +3,7 @@ import type { RunResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { findings } from './findings.js';
 import { renderGatewayMarkdown } from './gateways/index.js';
+import { whereCpuWent } from './rig.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -31,6 +32,7 @@ export function renderMarkdown(r: RunResult): string {
     out.push(`${v.duration_s.toFixed(0)} s measured, ${v.requests.toLocaleString('en-US')} requests.`);
     out.push('');
     out.push(mdTable(SEED_HEAD, seedRows(v), 2));
+    if (v.rig) out.push('', `${whereCpuWent(v.rig)}.`);
   }
   out.push('');
   out.push('## Comparison');

@@ -16,13 +16,13 @@ export function seedMs(x: number | null | undefined): string {
   return Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3);
 }
 
-function cells(p: Percentiles | null | undefined): string[] {
+function cells(p: Pick<Percentiles, 'p50' | 'p95' | 'p99' | 'mean'> & { count?: number } | null | undefined): string[] {
   if (!p || p.count === 0) return ['–', '–', '–', '–'];
   return [seedMs(p.p50), seedMs(p.p95), seedMs(p.p99), seedMs(p.mean)];
 }
 
 export type SeedTableInput = Pick<VariantResult, 'requests' | 'failures' | 'latency_ms' | 'current_rps' | 'by_name' | 'headers_ms' | 'overhead_ms'> &
-  Partial<Pick<VariantResult, 'ttft_ms' | 'overhead_ledger_ms'>>;
+  Partial<Pick<VariantResult, 'ttft_ms' | 'overhead_ledger_ms' | 'direct' | 'overhead_over_direct_ms'>>;
 
 /** The rows, as strings; console, Markdown and HTML lay them out. */
 export function seedRows(v: SeedTableInput): string[][] {
@@ -41,6 +41,11 @@ export function seedRows(v: SeedTableInput): string[][] {
   if (headers.length === 0) custom(OVERHEAD_LABEL, v.overhead_ms);
   custom('Time to first token (ms)', v.ttft_ms);
   custom('Overhead from upstream ledger (ms)', v.overhead_ledger_ms);
+  // the ledger row read against the rig's floor: the same load sent straight to the upstream
+  const d = v.direct;
+  if (d?.overhead_ledger_ms) rows.push(['Direct', 'Ledger overhead going direct (ms)', int(d.requests), int(d.failures), ...cells(d.overhead_ledger_ms), rps(d.duration_s > 0 ? d.requests / d.duration_s : null)]);
+  const od = v.overhead_over_direct_ms;
+  if (od) rows.push(['Custom', 'Ledger overhead over direct (ms)', '', '', ...cells(od), '']);
   rows.push(['', 'Aggregated', int(v.requests), int(failureCount(v.failures)), ...cells(v.latency_ms), rps(v.current_rps)]);
   return rows;
 }

@@ -68,6 +68,11 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
   } catch (err) {
     thresholdError = err;
   }
+  // thresholds judge unreliable variants too (CI keeps its verdict), but say so beside them
+  const unreliable = out.result.variants.filter((v) => !v.reliable);
+  if (unreliable.length > 0 && plan.scenario.thresholds != null) {
+    process.stderr.write(`thresholds: judged on unreliable figures for ${unreliable.map((v) => v.name).join(', ')} — ${unreliable[0].unreliable_reasons[0] ?? 'see the notes'}\n`);
+  }
   const lost = out.result.variants.filter((v) => v.integrity && !v.integrity.ok);
   if (lost.length === 0 && thresholdError) throw thresholdError;
   if (lost.length > 0) throw ERR_INTEGRITY([`${lost.map((v) => v.name).join(', ')} lost data`], lost.flatMap((v) => v.integrity!.checks.filter((c) => !c.ok).map((c) => `${v.name}: ${c.name}: expected ${c.expected}, got ${c.actual}`)));

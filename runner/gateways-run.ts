@@ -49,6 +49,7 @@ export async function runGatewaysScenario(s: Scenario, opts: { out?: string; log
       warmupMs: s.warmup.durationMs,
       log: opts.log,
       signal: ac.signal,
+      upstreamPid: upstream.pid,
     });
     const result: RunResult = {
       schema: RESULT_SCHEMA,

@@ -37,6 +37,8 @@ export interface RunOptions {
   handleSigint?: boolean;
   /** bench run --shard: one share of the load (one variant), written with a `shard` field for bench merge */
   shard?: ShardRun;
+  /** the same load straight to the upstream before each variant (default true) */
+  directBaseline?: boolean;
 }
 
 export interface RunOutcome {
@@ -167,6 +169,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
           cpus: machine.cpus,
           signal: ac.signal,
           progress: opts.progress ?? false,
+          directBaseline: opts.directBaseline ?? true,
           log,
           ...(opts.shard ? { shard: opts.shard } : {}),
         }),

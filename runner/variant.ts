@@ -3,6 +3,12 @@
 // window) while sampling the gateway's CPU and RSS from /proc, stop the proxy (it drains
 // and flushes), then check integrity: spend rows and callback events = requests answered.
 import { sampleProcesses } from '../lib/proc-stats.js';
+import { RigSampler } from '../lib/rig/sampler.js';
+import { withRig } from '../lib/rig/verdict.js';
+import { overheadOverDirect } from '../lib/rig/direct.js';
+import { steadyWindow } from '../lib/rig/steady-window.js';
+import { directResult, emptyDirect, runDirectHalf } from './direct-baseline.js';
+import { rigComponents } from './rig-components.js';
 import { failureCount, type Percentiles, type VariantResult } from '../lib/result.js';
 import { percentilesOf, startLoad, type LoadRun, type RequestTimes } from '../loadgen/index.js';
 import { fetchLedger, ledgerOverhead, type LedgerFetch } from './targets/ledger-overhead.js';
@@ -30,6 +36,8 @@ export interface VariantContext {
   cpus: number;
   signal: AbortSignal;
   progress: boolean;
+  /** run the direct baseline before the variant's load (default true) */
+  directBaseline?: boolean;
   log: (m: string) => void;
   /** bench run --shard: run this share of the load, from the --start-at instant */
   shard?: ShardRun;
@@ -109,6 +117,13 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
     log,
   });
   const key = await setupThroughApi(proxy, { masterKey: s.proxy.masterKey, upstreamUrl: upstream.url, model: s.proxy.setup.model, key: s.proxy.setup.key });
+  const withDirect = ctx.directBaseline !== false;
+  const directAcc = emptyDirect();
+  if (withDirect) {
+    await runDirectHalf(directAcc, s, v.settings.users, upstream.url, key, ctx.signal, log, 'before');
+    // the baseline's requests are no gateway's: integrity and the ledger start after it
+    await upstream.reset();
+  }
 
   const loadOptions = loadOptionsFor(s, v.settings.users, proxy.urls, key, ctx.signal, ctx.progress);
   const share = ctx.shard ? shardShare(loadOptions, ctx.shard.spec) : loadOptions;
@@ -121,14 +136,24 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
     const x = sampleProcesses([proxy.pid]);
     if (x.rssBytes > peakRss) peakRss = x.rssBytes;
   }, SAMPLE_MS);
+  // the rig: every component's CPU and the machine's, once a second (lib/rig)
+  const rig = new RigSampler(
+    rigComponents({ proxyPids: proxy.pids, proxyPrimary: proxy.pid, upstreamPid: upstream.pid, postgres: ctx.postgres, redisPid: redis?.pid ?? null }),
+    { cores: ctx.cpus, warmupS: s.warmup.durationMs / 1000 },
+  ).start();
   const warmTimer = setTimeout(() => {
     cpuStart = sampleProcesses([proxy.pid]).cpuUs;
+    rig.markMeasured();
   }, s.warmup.durationMs);
-  if (s.warmup.durationMs === 0) cpuStart = sampleProcesses([proxy.pid]).cpuUs;
+  if (s.warmup.durationMs === 0) {
+    cpuStart = sampleProcesses([proxy.pid]).cpuUs;
+    rig.markMeasured();
+  }
   log(`load: ${s.load.model === 'closed' ? `${v.settings.users} users, spawn rate ${s.load.spawnRate}/s` : 'open model'}, warm-up ${s.warmup.durationMs / 1000} s, measured ${s.load.durationMs / 1000} s`);
   let result: VariantResult;
   let cpuEnd: number;
   let times: ReturnType<LoadRun['requestTimes']> = null;
+  let rigSection = null;
   try {
     const run = startLoad(share);
     const seconds = ctx.shard ? collectSeconds(run) : null;
@@ -136,10 +161,12 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
     const kept = seconds?.(result.timeseries);
     if (kept) result = { ...result, histograms: { ...result.histograms, seconds: kept } };
     cpuEnd = sampleProcesses([proxy.pid]).cpuUs;
+    rigSection = rig.stop(result.requests - failureCount(result.failures));
     times = run.requestTimes();
   } finally {
     clearTimeout(warmTimer);
     clearInterval(sampler);
+    rig.cancel();
   }
   const last = sampleProcesses([proxy.pid]);
   if (last.rssBytes > peakRss) peakRss = last.rssBytes;
@@ -151,20 +178,25 @@ export async function runVariant(v: Variant, ctx: VariantContext): Promise<Varia
   const stats = await upstream.stats();
   const ledgerRows = await readLedger(upstream.url, notes);
   const ledger = ledgerOverheadMs(ledgerRows, times, notes);
+  // the second half of the direct baseline, now that the gateway's counts and ledger are read
+  if (withDirect) await runDirectHalf(directAcc, s, v.settings.users, upstream.url, key, ctx.signal, log, 'after');
+  const direct = withDirect ? directResult(directAcc) : null;
   const rows = await db.spendRows();
   dropDb();
   await db.drop();
   const integrity = integrityChecks(stats, rows, v.settings.callbacks, retriedAttempts(ledgerRows?.entries ?? null, stats));
   const answered = result.requests - failureCount(result.failures);
   const cpuUs = cpuStart === null ? null : cpuEnd - cpuStart;
-  return {
+  return withRig({
     ...result,
     name: v.name,
     settings: { ...v.settings, axes: v.axes, redis_resolved: ctx.redisPlan.kind, database_resolved: ctx.postgres.embedded ? 'embedded' : 'url' },
     overhead_ledger_ms: ledger,
+    steady_window: steadyWindow(result.timeseries),
+    ...(withDirect ? { direct, overhead_over_direct_ms: overheadOverDirect(ledger, direct?.overhead_ledger_ms) } : {}),
     gateway_cpu_us_per_req: cpuUs !== null && answered > 0 ? Math.round((cpuUs / answered) * 10) / 10 : null,
     gateway_rss_mb: Math.round((peakRss / 1048576) * 10) / 10,
     integrity,
     notes: [...(result.notes ?? []), ...notes],
-  };
+  }, rigSection);
 }

@@ -76,6 +76,19 @@ test('smoke scenario end to end: the whole stack, integrity counted, files writt
     assert.ok(v.gateway_cpu_us_per_req! > 0, 'CPU charged to the gateway');
     assert.ok(v.gateway_rss_mb! > 20, 'RSS of the instances');
     assert.ok(v.loadgen.cpu_us! > 0, 'the generator\'s own CPU over the window');
+    // the rig: every component charged separately, the machine sampled, the warm-up in the series
+    const rig = v.rig!;
+    assert.deepEqual(rig.components.map((c) => c.name), ['proxy 1', 'proxy 2', 'proxy primary', 'generator', 'upstream', 'PostgreSQL', 'Redis']);
+    // the request path is busy in every second; PostgreSQL (spend logs in batches) and Redis may idle through 2 s
+    for (const c of rig.components) assert.ok(c.cpu_pct !== null && c.us_per_req !== null, `${c.name} sampled: ${JSON.stringify(c)}`);
+    for (const c of rig.components.filter((x) => /^proxy \d|generator|upstream/.test(x.name))) assert.ok(c.cpu_pct! > 0, `${c.name} charged: ${JSON.stringify(c)}`);
+    assert.ok(rig.machine.busy_p50_pct! > 0 && rig.machine.cores === result.machine.cpus);
+    assert.ok(rig.series.some((s) => s.t <= 0) && rig.series.some((s) => s.t > 0), 'warm-up and window in the series');
+    assert.equal(v.reliable, v.unreliable_reasons.length === 0);
+    assert.equal(rig.saturation.saturated, v.unreliable_reasons.some((x) => x.startsWith('the machine was saturated')));
+    // the direct baseline ran before the variant, and its requests are not in the integrity count
+    assert.ok(v.direct && v.direct.requests > 0 && v.direct.overhead_ledger_ms, JSON.stringify(v.direct));
+    assert.ok(v.overhead_over_direct_ms && Math.abs(v.overhead_over_direct_ms.p50 - (v.overhead_ledger_ms!.p50 - v.direct.overhead_ledger_ms!.p50)) < 0.002);
     // integrity: spend-log rows and GCS sink events = requests the gateway answered (warm-up included)
     assert.ok(v.integrity?.ok, JSON.stringify(v.integrity));
     assert.deepEqual(v.integrity!.checks.map((c) => c.name), ['spend log rows = requests answered', 'gcs_bucket events = requests answered']);
@@ -86,7 +99,7 @@ test('smoke scenario end to end: the whole stack, integrity counted, files writt
     if (!chromiumSkipReason()) {
       const html = await renderInChromium(readFileSync(join(out, 'report.html'), 'utf8'));
       assert.deepEqual(html.errors, []);
-      assert.equal(html.chartsDrawn, 4);
+      assert.equal(html.chartsDrawn, 5, 'latency and RPS over time, the rig, two distributions');
       for (const [id, , ink] of html.canvases) assert.ok(ink > 20, `${id} drew`);
     }
     await assertNothingLeft(r.stderr);

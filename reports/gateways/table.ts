@@ -3,6 +3,7 @@
 // via cli-table3, Markdown). The baselines (`direct`, the zero floor, and `nginx`, the floor
 // of a proxy hop) are shown but left out of the comment when there are at least two
 // gateways to compare: they are yardsticks, not competitors.
+import { whereCpuWent } from '../rig.js';
 import Table from 'cli-table3';
 import { OVERHEAD_HEADER } from '../../lib/measure.js';
 import { failureCount, type Percentiles, type RunResult, type VariantResult } from '../../lib/result.js';
@@ -106,6 +107,7 @@ export function gatewayTable(result: RunResult): GatewayTable {
     if (unmatched > 0) notes.push(`${t.name}: ${unmatched} requests had no ledger entry (the gateway dropped the id, or it never reached the upstream).`);
   }
   for (const t of ts) if ((t.gateway_cpu_us_per_req ?? null) === null && kindOf(t) !== 'direct') notes.push(`${t.name}: not a local process — no CPU or RSS.`);
+  for (const t of ts) if (t.rig) notes.push(`${t.name}: ${whereCpuWent(t.rig)}`);
   for (const t of ts) if (!t.reliable) notes.push(`${t.name}: UNRELIABLE — ${t.unreliable_reasons.join('; ')}`);
   for (const s of c.skipped) notes.push(`${s.name} (${s.target}): skipped — ${s.unavailable}`);
   return { head, rows, notes };

@@ -13,6 +13,8 @@ export interface PostgresHandle {
   /** the server's admin URL */
   url: string;
   embedded: boolean;
+  /** the embedded server's process (its tree holds the postmaster and backends); the rig samples it */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ export async function startPostgres(registry: Registry, setting: string, log: (m
   // as root, the embedded server runs as the `postgres` user, which must traverse the dir
   await chmod(dir, 0o755);
   const script = new URL('./pg-child.js', import.meta.url).pathname;
-  const svc = await startService<{ url: string }>('embedded PostgreSQL', process.execPath, [script, join(dir, 'data')], {
+  const svc = await startService<{ url: string; pid?: number }>('embedded PostgreSQL', process.execPath, [script, join(dir, 'data')], {
     onSpawn: (c) => registry.trackChild(c),
     timeoutMs: 120_000,
   });
@@ -40,7 +42,7 @@ export async function startPostgres(registry: Registry, setting: string, log: (m
     await registry.removeDir(dir);
   };
   registry.add('postgres', stop);
-  return { url: svc.ready.url, embedded: true, stop };
+  return { url: svc.ready.url, embedded: true, pid: svc.ready.pid ?? svc.child.pid, stop };
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {

@@ -52,6 +52,8 @@ export interface RedisHandle {
   url: string;
   host: string;
   port: number;
+  /** a spawned redis-server's pid (the rig samples it) */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -80,5 +82,5 @@ export async function startRedis(registry: Registry, plan: RedisPlan, log: (m: s
     await registry.removeDir(dir);
   };
   registry.add('redis', stop);
-  return { url: `redis://127.0.0.1:${port}`, host: '127.0.0.1', port, stop };
+  return { url: `redis://127.0.0.1:${port}`, host: '127.0.0.1', port, pid: svc.child.pid, stop };
 }

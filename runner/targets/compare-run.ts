@@ -9,6 +9,9 @@ import { sampleProcesses } from '../../lib/proc-stats.js';
 import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerOverhead } from './ledger-overhead.js';
 import { type ComparisonExtras, type LoadgenSelf, type VariantResult } from '../../lib/result.js';
 import { OVERHEAD_HEADER } from '../../lib/measure.js';
+import { availableParallelism } from 'node:os';
+import { RigSampler, type RigComponentSpec } from '../../lib/rig/sampler.js';
+import { rigReasons } from '../../lib/rig/verdict.js';
 import type { RunRound, SkippedTarget, StartedTarget } from './types.js';
 
 /** A comparison's measurements: the variants of its result (one per target) and its extras. */
@@ -31,6 +34,8 @@ export interface CompareOptions {
   rssSampleMs?: number;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** the fake upstream's pid, for the rig (its CPU during each target's rounds) */
+  upstreamPid?: number;
 }
 
 interface Acc {
@@ -48,6 +53,17 @@ interface Acc {
   rounds: number;
   reasons: Set<string>;
   loadgen: LoadgenSelf | null;
+  /** the rig during this target's rounds only (paused while the others run) */
+  rig: RigSampler;
+}
+
+/** What the rig watches while a target is loaded: its processes, the generator, the upstream. */
+function targetRig(t: StartedTarget, upstreamPid: number | undefined): RigSampler {
+  const c: RigComponentSpec[] = [];
+  if (t.pids.length) c.push({ name: t.name, kind: t.kind === 'reference' ? 'proxy' : 'gateway', pids: t.pids, tree: true, reaped: true });
+  c.push({ name: 'generator', kind: 'generator', pids: [process.pid], tree: false });
+  if (upstreamPid) c.push({ name: 'upstream', kind: 'upstream', pids: [upstreamPid], tree: false });
+  return new RigSampler(c, { cores: availableParallelism() });
 }
 
 export async function runComparison(opts: CompareOptions): Promise<Comparison> {
@@ -65,6 +81,7 @@ export async function runComparison(opts: CompareOptions): Promise<Comparison> {
     rounds: 0,
     reasons: new Set<string>(),
     loadgen: null,
+    rig: targetRig(t, opts.upstreamPid),
   }));
   // the ledger from here on: earlier entries (setup probes) belong to no round
   let seq = (await fetchLedger(opts.upstreamUrl)).next;
@@ -106,9 +123,11 @@ async function runTargetRound(a: Acc, opts: CompareOptions, r: number, seq: numb
   const before = a.t.pids.length ? sampleProcesses(a.t.pids) : null;
   const rss = before ? startRssSampler(a, opts.rssSampleMs ?? 500) : null;
   let out;
+  a.rig.resume();
   try {
     out = await opts.runRound(a.t, opts.roundMs, r);
   } finally {
+    a.rig.pause();
     if (rss) clearInterval(rss);
   }
   if (before) {
@@ -168,6 +187,8 @@ function toVariant(a: Acc, run: Pick<Comparison['comparison'], 'rounds' | 'round
   const overhead = hasHeader ? percentilesOf(a.header) : null;
   const rps = a.durationS > 0 ? round1(a.requests / a.durationS) : 0;
   const notes = l.unmatched > 0 ? [`${l.unmatched} requests had no ledger entry (the gateway dropped the id, or it never reached the upstream)`] : [];
+  const rig = a.rounds > 0 ? a.rig.summary(a.cpuRequests) : undefined;
+  const rigWhy = rig ? rigReasons(rig) : [];
   return {
     name: a.t.name,
     settings: { target: a.t.kind, rounds: run.rounds, round_ms: run.round_ms },
@@ -184,8 +205,9 @@ function toVariant(a: Acc, run: Pick<Comparison['comparison'], 'rounds' | 'round
     gateway_cpu_us_per_req: local && a.cpuRequests > 0 ? round1(a.cpuUs / a.cpuRequests) : null,
     gateway_rss_mb: local && a.peakRss > 0 ? round1(a.peakRss / (1024 * 1024)) : null,
     loadgen: a.loadgen ?? { cpu_percent: 0, event_loop_delay_p99_ms: 0, rss_mb: 0 },
-    reliable: a.reasons.size === 0,
-    unreliable_reasons: [...a.reasons],
+    reliable: a.reasons.size === 0 && rigWhy.length === 0,
+    unreliable_reasons: [...a.reasons, ...rigWhy],
+    ...(rig ? { rig } : {}),
     // per-second samples of interleaved rounds do not form one time line
     timeseries: [],
     histograms: {

@@ -26,6 +26,8 @@ export interface GatewayRunOptions {
   runRound?: RunRound;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** the fake upstream's pid (the rig samples its CPU) */
+  upstreamPid?: number;
 }
 
 /** The model name the template's body sends (the configs written for gateways route it). */
@@ -54,6 +56,7 @@ export async function runGatewayComparison(opts: GatewayRunOptions): Promise<Com
       warmupMs: opts.warmupMs,
       log: opts.log,
       signal: opts.signal,
+      upstreamPid: opts.upstreamPid,
     });
   } finally {
     await stopAll();
