@@ -19,6 +19,7 @@ export interface UpstreamFlags {
   seed?: string;
   ledgerCapacity?: string;
   bodyLimit?: string;
+  concurrency?: string;
   config?: string;
 }
 
@@ -57,6 +58,7 @@ export function optionsFromFlags(flags: UpstreamFlags): UpstreamOptions {
     if (flags.faultMode !== 'random' && flags.faultMode !== 'every-nth') throw ERR_INVALID_ARG(['--fault-mode', `${JSON.stringify(flags.faultMode)}: expected random or every-nth`]);
     o.faults.mode = flags.faultMode;
   }
+  if (flags.concurrency !== undefined) o.concurrency = intFlag('--concurrency', flags.concurrency, 0, 1_000_000);
   if (flags.seed !== undefined) o.faults.seed = intFlag('--seed', flags.seed, 0, 2 ** 32 - 1);
   if (flags.ledgerCapacity !== undefined) o.ledgerCapacity = intFlag('--ledger-capacity', flags.ledgerCapacity, 0, 100_000_000);
   if (flags.bodyLimit !== undefined) o.bodyLimitBytes = intFlag('--body-limit', flags.bodyLimit, 1, 2 ** 31 - 1);

@@ -49,6 +49,7 @@ const schema = z
       .strict(),
     ledgerCapacity: z.number().int().min(0).max(100_000_000),
     bodyLimitBytes: z.number().int().positive(),
+    concurrency: z.number().int().min(0).max(1_000_000),
   })
   .partial()
   .strict();

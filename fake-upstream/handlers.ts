@@ -107,6 +107,7 @@ export function handleModelBody(up: Upstream, req: UpReq, res: UpRes, body: Buff
     const count = Array.isArray(input) && input.length > 0 && typeof input[0] !== 'number' ? input.length : 1;
     const tokens = Math.max(1, Math.ceil(stringChars(input) / 4));
     if (delay < 0) delay = up.latencyZero ? 0 : up.latency();
+    if (up.capacity !== null) delay = up.capacity.admit(delay);
     return answerAfter(res, delay, up.bodies.embeddings(modelJson, count, b.encoding_format === 'base64', tokens));
   }
   const completions = route === R_COMPLETIONS;
@@ -114,14 +115,18 @@ export function handleModelBody(up: Upstream, req: UpReq, res: UpRes, body: Buff
   if (b.stream === true) {
     const includeUsage = b.stream_options != null && typeof b.stream_options === 'object' && b.stream_options.include_usage === true;
     if (delay < 0) delay = up.ttftZero ? 0 : up.ttft();
+    // a stream holds its server until its first token (its tokens then flow without one)
+    if (up.capacity !== null) delay = up.capacity.admit(delay);
     const bodies = up.bodies;
     if (completions) return startStream(res, bodies.completionStream, bodies.completionChunkHead(modelJson), promptTokens, includeUsage, delay);
     return startStream(res, bodies.chatStream, bodies.chatChunkHead(modelJson), promptTokens, includeUsage, delay);
   }
   if (completions) {
     if (delay < 0) delay = up.latencyZero ? 0 : up.latency();
+    if (up.capacity !== null) delay = up.capacity.admit(delay);
     return answerAfter(res, delay, up.bodies.completion(modelJson, promptTokens));
   }
   if (delay < 0) delay = up.latencyZero ? 0 : up.latency();
+  if (up.capacity !== null) delay = up.capacity.admit(delay);
   answerAfter(res, delay, up.bodies.chat(modelJson, promptTokens));
 }

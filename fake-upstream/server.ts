@@ -15,6 +15,7 @@ import { handleSinkBody, SinkCounters } from './sinks.js';
 import { handleAdmin } from './admin.js';
 import { nowUs, send, sendTooLarge } from './answer.js';
 import { rawHeader } from './raw-header.js';
+import { ServiceCapacity } from './capacity.js';
 
 const HEALTH_BODY = Buffer.from('{"status":"healthy"}');
 
@@ -65,6 +66,8 @@ export class Upstream {
   readonly ttft: Sampler;
   readonly ttftZero: boolean;
   readonly interTokenMs: number;
+  /** the service capacity (--concurrency), null without one */
+  readonly capacity: ServiceCapacity | null;
   readonly sinks = new SinkCounters();
   requests = 0;
   readonly routeCounts = new Float64Array(ROUTE_COUNT);
@@ -88,6 +91,7 @@ export class Upstream {
     this.ttft = compileLatency(opts.stream.ttft, this.rng);
     this.ttftZero = isZero(opts.stream.ttft);
     this.interTokenMs = Math.max(0, opts.stream.interTokenMs);
+    this.capacity = opts.concurrency > 0 ? new ServiceCapacity(opts.concurrency) : null;
     this.server = createServer<typeof UpReq, typeof UpRes>({ IncomingMessage: UpReq, ServerResponse: UpRes, keepAliveTimeout: 65_000 }, onRequest);
     (this.server as unknown as { up: Upstream }).up = this;
   }
@@ -117,6 +121,7 @@ export class Upstream {
     this.sinks.reset();
     this.ledger.clear();
     this.faults.reset();
+    this.capacity?.reset();
   }
 
   async listen(): Promise<StartedUpstream> {

@@ -30,6 +30,8 @@ export interface UpstreamOptions {
   ledgerCapacity: number;
   /** bodies beyond this get 413 */
   bodyLimitBytes: number;
+  /** requests served at once (each for its latency); more wait in line. 0 = no limit */
+  concurrency: number;
 }
 
 export interface SinkCount {
@@ -80,4 +82,5 @@ export const DEFAULT_OPTIONS: UpstreamOptions = {
   faults: {},
   ledgerCapacity: 1_000_000,
   bodyLimitBytes: 4 * 1024 * 1024,
+  concurrency: 0,
 };

