@@ -62,7 +62,7 @@ function chartData(r: RunResult): ChartData {
     },
     ...(r.comparison
       ? // every target's overhead measured the same way (the ledger), on one chart
-        { latency: gatewayOverheadSeries(r).latency, overhead: gatewayOverheadSeries(r).overhead, overheadTitle: 'Gateway overhead by percentile, from the upstream’s ledger (ms, log)' }
+        { ...pick(gatewayOverheadSeries(r)), overheadTitle: 'Gateway overhead by percentile, from the upstream’s ledger (ms, log)' }
       : {
           latency: r.variants.map((v) => distribution(v.histograms.latency)),
           overhead: r.variants.map((v) => distribution(v.histograms.headers?.[OVERHEAD_HEADER])),
@@ -70,6 +70,8 @@ function chartData(r: RunResult): ChartData {
         }),
   };
 }
+
+const pick = ({ latency, overhead }: ReturnType<typeof gatewayOverheadSeries>) => ({ latency, overhead });
 
 // Runs in the browser. Plain ES2017, no imports: uPlot is a global from the inlined IIFE.
 const CLIENT = String.raw`
