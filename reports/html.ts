@@ -154,9 +154,10 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.bad{color:#b00;f
 ${r.comparison ? gatewaysSection(r) : `<h2>Comparison</h2><p><small>Latency and overhead in ms.</small></p>\n${htmlTable(COMPARE_HEAD, comparisonRows(r), 1)}`}
 ${f.length ? `<h2>Findings</h2><ul>${f.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${n.length ? `<h2>Notes</h2><ul>${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
-<h2>Over time</h2>
-<div class="chart" id="chart-latency-time"></div>
-<div class="chart" id="chart-rps-time"></div>
+${
+  // a comparison's rounds are interleaved: no time line per target
+  r.comparison ? '' : '<h2>Over time</h2>\n<div class="chart" id="chart-latency-time"></div>\n<div class="chart" id="chart-rps-time"></div>'
+}
 <h2>Distribution</h2>
 <div class="chart" id="chart-latency-dist"></div>
 <div class="chart" id="chart-overhead-dist"></div>
