@@ -14,6 +14,7 @@ import { CONNECTIONS, MASTER_KEY, MEASURE_S, ROUNDS, WARMUP_S, body, cfgHead, fr
 import { startStateTargets, type StateTargets } from './proxy-state.js';
 import { median } from '../gate/stats.js';
 import { findOnPath, httpProbe, spawnService, type Service } from '../lib/process.js';
+import { OVERHEAD_HEADER } from '../lib/measure.js';
 
 async function startNginx(upstreamUrl: string, dir: string): Promise<{ url: string; svc: Service } | null> {
   if (!hasTool('nginx') && !hasTool('/usr/sbin/nginx')) {
@@ -79,7 +80,7 @@ async function floorServer(upstreamUrl: string): Promise<void> {
     }
     onComplete(): void {
       const b = Buffer.concat(this.chunks);
-      this.res.writeHead(this.status, ['content-type', 'application/json', 'content-length', String(b.length), 'x-litellm-overhead-duration-ms', '0.100']);
+      this.res.writeHead(this.status, ['content-type', 'application/json', 'content-length', String(b.length), OVERHEAD_HEADER, '0.100']);
       this.res.end(b);
     }
     onError(): void {

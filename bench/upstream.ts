@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleProcess } from '../lib/proc-stats.js';
-import { startService, type Service } from '../lib/process.js';
+import { findOnPath, startService, type Service } from '../lib/process.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -131,7 +131,7 @@ function loadWrk(url: string, seconds: number): Load {
   return { requests: Number(m[1]), seconds: secs, non2xx, errors: errors ? errors.slice(1).reduce((a, b) => a + Number(b), 0) : 0 };
 }
 
-const hasWrk = process.env.BENCH_LOADGEN !== 'autocannon' && spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined;
+const hasWrk = process.env.BENCH_LOADGEN !== 'autocannon' && findOnPath('wrk') !== null;
 
 async function measure(s: Started, seconds: number): Promise<Load & { cpuUs: number }> {
   const before = sampleProcess(s.pid);

@@ -69,7 +69,7 @@ function chartData(r: RunResult): ChartData {
     },
     ...(r.comparison
       ? // every target's overhead measured the same way (the ledger), on one chart
-        { latency: gatewayOverheadSeries(r).latency, overhead: gatewayOverheadSeries(r).overhead, overheadTitle: 'Gateway overhead by percentile, from the upstream’s ledger (ms, log)' }
+        { ...pick(gatewayOverheadSeries(r)), overheadTitle: 'Gateway overhead by percentile, from the upstream’s ledger (ms, log)' }
       : {
           latency: r.variants.map((v) => distribution(v.histograms.latency)),
           overhead: r.variants.map((v) => distribution(v.histograms.headers?.[OVERHEAD_HEADER])),
@@ -79,6 +79,8 @@ function chartData(r: RunResult): ChartData {
     warmup_s: warm,
   };
 }
+
+const pick = ({ latency, overhead }: ReturnType<typeof gatewayOverheadSeries>) => ({ latency, overhead });
 
 // Runs in the browser. Plain ES2017, no imports: uPlot is a global from the inlined IIFE.
 const CLIENT = String.raw`
@@ -182,10 +184,12 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.bad{color:#b00;f
 ${r.comparison ? gatewaysSection(r) : `<h2>Comparison</h2><p><small>Latency and overhead in ms.</small></p>\n${htmlTable(COMPARE_HEAD, comparisonRows(r), 1)}`}
 ${f.length ? `<h2>Findings</h2><ul>${f.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${n.length ? `<h2>Notes</h2><ul>${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
-<h2>Over time</h2>
-<div class="chart" id="chart-latency-time"></div>
-${data.rig.map((x, i) => (x ? `<div class="chart" id="chart-rig-${i}"></div>` : '')).join('\n')}
-<div class="chart" id="chart-rps-time"></div>
+${
+  // a comparison's rounds are interleaved: no time line per target (its rig is in the notes)
+  r.comparison
+    ? ''
+    : `<h2>Over time</h2>\n<div class="chart" id="chart-latency-time"></div>\n${data.rig.map((x, i) => (x ? `<div class="chart" id="chart-rig-${i}"></div>` : '')).join('\n')}\n<div class="chart" id="chart-rps-time"></div>`
+}
 <h2>Distribution</h2>
 <div class="chart" id="chart-latency-dist"></div>
 <div class="chart" id="chart-overhead-dist"></div>

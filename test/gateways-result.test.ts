@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode, newHistogram, percentilesOf } from '../lib/measure.js';
 import { RESULT_SCHEMA, type RunResult } from '../lib/result.js';
+import { readResult } from '../lib/result-file.js';
+import { renderHtml } from '../reports/html.js';
+import { chromiumSkipReason, renderInChromium } from './helpers/chromium.js';
 
 const CLI = new URL('../cli/bench.js', import.meta.url).pathname;
 
@@ -158,4 +161,45 @@ test('an old gatebench/gateways@1 file is converted on load; a broken one says h
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /re-run its scenario/);
   assert.match(refused.stderr, /targets\[0\]\.latency_ms: expected percentiles/);
+});
+
+test('a comparison\'s report.html draws every target\'s overhead on one chart, offline', { skip: chromiumSkipReason() }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gb-gateways-html-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const target = (name: string, kind: string, ovhUs: number[]) => ({
+    name,
+    target: kind,
+    requests: ovhUs.length,
+    failures: {},
+    failed: 0,
+    duration_s: 1,
+    rps: ovhUs.length,
+    latency_ms: percentilesOf(newHistogram()),
+    overhead_ms: null,
+    overhead_ledger_ms: null,
+    overhead_request_path_ms: null,
+    overhead_response_path_ms: null,
+    ledger_unmatched: 0,
+    gateway_cpu_us_per_req: null,
+    gateway_rss_mb: null,
+    rounds: 1,
+    reliable: true,
+    unreliable_reasons: [],
+    loadgen: null,
+    histograms: { latency: hist(ovhUs.map((x) => x + 1000)), overhead_ledger: hist(ovhUs) },
+  });
+  const spread = (base: number) => Array.from({ length: 200 }, (_x, i) => base + i * 3);
+  const file = join(dir, 'old.json');
+  writeFileSync(file, JSON.stringify({ schema: 'gatebench/gateways@1', round_ms: 1000, rounds: 1, order: ['a', 'b', 'direct'], targets: [target('a', 'reference', spread(100)), target('b', 'portkey', spread(2000)), target('direct', 'direct', spread(10))], skipped: [] }));
+  const html = renderHtml(readResult(file));
+  const r = await renderInChromium(html);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.networkRequests.filter((u) => !u.startsWith('about:') && !u.startsWith('data:')), []);
+  // the latency and the overhead distributions; no time line for interleaved rounds
+  assert.equal(r.chartsDrawn, 2);
+  const overhead = r.canvases.find(([id]) => id === 'chart-overhead-dist');
+  assert.ok(overhead && overhead[2] > 50, `the overhead chart is drawn: ${JSON.stringify(r.canvases)}`);
+  const data = JSON.parse(/<script id="gb-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]) as { variants: string[]; overhead: ({ ms: number[] } | null)[] };
+  assert.deepEqual(data.variants, ['a', 'b', 'direct']);
+  assert.equal(data.overhead.filter(Boolean).length, 3, 'one line per target');
 });

@@ -2,6 +2,7 @@
 // plus two derived ones (failures = sum of the failures record, failure_rate). Checked when
 // the threshold is parsed, so a typo fails `bench validate` instead of silently never firing.
 import { failureCount, type Percentiles, type VariantResult } from '../../lib/result.js';
+import { OVERHEAD_HEADER } from '../../lib/measure.js';
 
 export const PERCENTILE_KEYS = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean', 'count'] as const;
 const PERCENTILE_GROUPS = ['latency_ms', 'latency_uncorrected_ms', 'overhead_ms', 'overhead_ledger_ms', 'ttfb_ms', 'ttft_ms'] as const;
@@ -41,7 +42,7 @@ export function checkMetric(path: string[]): { segment: number; message: string 
     return null;
   }
   if (head === 'headers_ms') {
-    if (path.length < 3) return { segment: path.length - 1, message: `expected headers_ms.<header>.<statistic>, e.g. headers_ms.x-litellm-overhead-duration-ms.p99` };
+    if (path.length < 3) return { segment: path.length - 1, message: `expected headers_ms.<header>.<statistic>, e.g. headers_ms.${OVERHEAD_HEADER}.p99` };
     if (!has(PERCENTILE_KEYS, b)) return { segment: 2, message: `unknown statistic "${b}" in ${joined}: expected one of ${pctList}` };
     if (path.length > 3) return { segment: 3, message: `${path.slice(0, 3).join('.')} has no field "${path[3]}"` };
     return null;
