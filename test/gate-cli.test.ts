@@ -1,33 +1,21 @@
 // `bench gate` and `bench baseline update` through the real CLI (a child process), on fixture
 // files: exit codes, the files it writes, the step summary.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { runBench } from './helpers/bench-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BENCH = join(ROOT, 'dist/cli/bench.js');
 const FIX = join(ROOT, 'test/fixtures/gate');
 const fx = (name: string) => join(FIX, name);
 
 const tmp = mkdtempSync(join(tmpdir(), 'gatebench-gate-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function bench(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const { GITHUB_STEP_SUMMARY: _drop, ...rest } = process.env;
-    const child = spawn(process.execPath, [BENCH, ...args], { cwd: tmp, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[], env: Record<string, string> = {}) => runBench(args, { cwd: tmp, env, unset: ['GITHUB_STEP_SUMMARY'] });
 
 describe('bench gate (CLI)', () => {
   it('no change → exit 0, table on stdout, Markdown to --markdown and $GITHUB_STEP_SUMMARY', async () => {

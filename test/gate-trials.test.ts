@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { isGbError } from '../lib/errors.js';
 import { runBenchJson, runInterleaved, runTrials, startNextRound } from '../gate/trials.js';
+import { runBench } from './helpers/bench-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULT = readFileSync(join(ROOT, 'test/fixtures/gate/result-1.json'), 'utf8');
@@ -98,17 +99,7 @@ describe('trial driver', () => {
   });
 });
 
-function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/cli/bench.js'), ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[]) => runBench(args, { cwd: tmp });
 
 describe('bench gate --scenario --base-dir (interleaved, through the CLI)', () => {
   it('same code → exit 0; 30% more CPU → exit 99', async () => {

@@ -4,7 +4,6 @@
 // compare` and `bench gate` read the file — and the old gatebench/gateways@1 files too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,19 +12,10 @@ import { RESULT_SCHEMA, type RunResult } from '../lib/result.js';
 import { readResult } from '../lib/result-file.js';
 import { renderHtml } from '../reports/html.js';
 import { chromiumSkipReason, renderInChromium } from './helpers/chromium.js';
+import { runBench } from './helpers/bench-cli.js';
 
-const CLI = new URL('../cli/bench.js', import.meta.url).pathname;
 
-function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bench = (args: string[]) => runBench(args);
 
 const SCENARIO = `name: gateways-tiny
 upstream:

@@ -13,14 +13,15 @@ export interface BenchOutput {
 export interface BenchRunOptions {
   /** added to (or overriding) this process's environment */
   env?: NodeJS.ProcessEnv;
-  /** variables of this process's environment the child must not see */
+  /** variables of this process's environment the child must not inherit (`env` may still set them) */
   unset?: readonly string[];
   cwd?: string;
 }
 
 export function runBench(args: readonly string[], o: BenchRunOptions = {}): Promise<BenchOutput> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of o.unset ?? []) delete env[k];
+  Object.assign(env, o.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BENCH_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, ...(o.cwd ? { cwd: o.cwd } : {}) });
     let stdout = '';
