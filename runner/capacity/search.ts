@@ -1,0 +1,154 @@
+// The capacity search as a pure state machine: which open-model arrival rate to measure next
+// for one target, given the steps measured so far. It grows the rate geometrically until a
+// step breaks the highest SLO (or fails, or the rig gives out), then bisects the bracket of
+// every SLO (geometric midpoints) until each is narrower than the resolution.
+//
+// It is a state machine, not a loop that calls the measurement, so that the driver can let
+// targets take turns between steps (target A's step 3, B's step 3, …) and the machine's drift
+// falls on all of them alike, and so that tests can drive it with a synthetic gateway.
+
+/** What one measured step at one offered rate says; the driver fills it from a load run. */
+export interface StepMeasure {
+  /** offered (intended) arrival rate, req/s */
+  rate: number;
+  /** requests a second actually answered over the step's measured window */
+  achievedRps: number;
+  /** the latency figure the SLOs are about (ms; p99 of the header overhead or latency − direct) */
+  p99Ms: number;
+  /** failed / sent over the step */
+  failureRatio: number;
+  /** the generator fell behind (dropped or late sends) or measured itself as the bottleneck */
+  generatorBehind: boolean;
+  /** the machine was saturated by the rig's rule during the step */
+  rigSaturated: boolean;
+}
+
+export type StepVerdict = 'ok' | 'slo' | 'failures' | 'generator' | 'rig';
+
+/** Why the search ended. `rig` and `generator` mean the frontier is a lower bound. */
+export type StopReason = 'slo' | 'failures' | 'generator' | 'rig' | 'max-rate' | 'max-steps';
+
+export interface SearchOptions {
+  /** SLOs on p99, ms, ascending (default 1, 5, 10, 50, 100) */
+  slosMs: readonly number[];
+  /** first rate measured, req/s */
+  startRate: number;
+  /** factor between growth steps (e.g. 2) */
+  growth: number;
+  /** never offer more than this */
+  maxRate: number;
+  /** a bracket narrower than this (hi/lo − 1) is not split further, e.g. 0.1 */
+  resolution: number;
+  /** a step whose failure ratio exceeds this broke every SLO */
+  maxFailureRatio: number;
+  /** hard bound on the number of steps */
+  maxSteps: number;
+}
+
+export const DEFAULT_SLOS_MS = [1, 5, 10, 50, 100] as const;
+
+export interface MeasuredStep extends StepMeasure {
+  verdict: StepVerdict;
+}
+
+export interface SearchState {
+  readonly options: SearchOptions;
+  readonly steps: MeasuredStep[];
+  /** set when growth ended; the search may still bisect brackets below it */
+  growthStop: StopReason | null;
+  /** set when nothing more is measured */
+  done: StopReason | null;
+}
+
+export function newSearch(options: SearchOptions): SearchState {
+  const slos = [...options.slosMs].sort((a, b) => a - b);
+  if (slos.length === 0) throw new RangeError('capacity search: at least one SLO');
+  if (!(options.startRate > 0) || !(options.growth > 1) || !(options.resolution > 0)) throw new RangeError('capacity search: startRate > 0, growth > 1, resolution > 0');
+  return { options: { ...options, slosMs: slos }, steps: [], growthStop: null, done: null };
+}
+
+/** The verdict of a step against the highest SLO; untrusted steps say why they are untrusted. */
+export function verdictOf(m: StepMeasure, o: SearchOptions): StepVerdict {
+  // a step the rig could not drive says nothing about the gateway, whatever its p99
+  if (m.generatorBehind) return 'generator';
+  if (m.rigSaturated) return 'rig';
+  if (m.failureRatio > o.maxFailureRatio) return 'failures';
+  if (m.p99Ms > o.slosMs[o.slosMs.length - 1]!) return 'slo';
+  return 'ok';
+}
+
+/** Whether a trusted step kept p99 within `slo` (failing steps keep no SLO). */
+export function withinSlo(s: MeasuredStep, slo: number, o: SearchOptions): boolean {
+  if (s.verdict === 'generator' || s.verdict === 'rig') return false;
+  return s.failureRatio <= o.maxFailureRatio && s.p99Ms <= slo;
+}
+
+const trusted = (s: MeasuredStep): boolean => s.verdict !== 'generator' && s.verdict !== 'rig';
+
+/**
+ * One SLO's bracket over the trusted steps: `hi` the lowest rate that broke it, `lo` the highest
+ * rate below `hi` that kept it (null when no step kept it). Noise can make a higher rate pass
+ * after a lower one failed; the lowest failing rate wins, which errs on the safe side.
+ */
+export function bracketOf(steps: readonly MeasuredStep[], slo: number, o: SearchOptions): { lo: number | null; hi: number | null } {
+  let hi: number | null = null;
+  for (const s of steps) if (trusted(s) && !withinSlo(s, slo, o) && (hi === null || s.rate < hi)) hi = s.rate;
+  let lo: number | null = null;
+  for (const s of steps) if (withinSlo(s, slo, o) && (hi === null || s.rate < hi) && (lo === null || s.rate > lo)) lo = s.rate;
+  return { lo, hi };
+}
+
+/** The rate to measure next, or null when the search is over (then `state.done` says why). */
+export function nextRate(state: SearchState): number | null {
+  const o = state.options;
+  if (state.done) return null;
+  if (state.steps.length >= o.maxSteps) return finish(state, state.growthStop ?? 'max-steps');
+  const last = state.steps[state.steps.length - 1];
+  if (state.growthStop === null) {
+    if (!last) return o.startRate;
+    if (last.verdict === 'ok') {
+      if (last.rate >= o.maxRate) state.growthStop = 'max-rate';
+      else return Math.min(o.maxRate, last.rate * o.growth);
+    } else {
+      state.growthStop = last.verdict;
+    }
+  }
+  // bisection: the widest bracket first, below any rate the rig could not drive
+  const ceiling = lowestUntrusted(state.steps);
+  let best: { mid: number; width: number } | null = null;
+  for (const slo of o.slosMs) {
+    const { lo, hi } = bracketOf(state.steps, slo, o);
+    // no upper end: not broken yet; no lower end: broken even at the start rate, which is
+    // reported as "below the start rate" rather than searched downwards without end
+    if (hi === null || lo === null || hi / lo - 1 <= o.resolution) continue;
+    const mid = roundRate(Math.sqrt(lo * hi));
+    if (mid <= lo || mid >= hi || (ceiling !== null && mid >= ceiling)) continue;
+    const width = hi / lo;
+    if (best === null || width > best.width) best = { mid, width };
+  }
+  if (best) return best.mid;
+  return finish(state, state.growthStop ?? 'max-steps');
+}
+
+/** Records the measurement of the rate nextRate() returned. */
+export function recordStep(state: SearchState, m: StepMeasure): MeasuredStep {
+  const step: MeasuredStep = { ...m, verdict: verdictOf(m, state.options) };
+  state.steps.push(step);
+  return step;
+}
+
+function finish(state: SearchState, why: StopReason): null {
+  state.done = why;
+  return null;
+}
+
+function lowestUntrusted(steps: readonly MeasuredStep[]): number | null {
+  let r: number | null = null;
+  for (const s of steps) if (!trusted(s) && (r === null || s.rate < r)) r = s.rate;
+  return r;
+}
+
+/** Rates are offered as whole requests a second above 10, tenths below (a rate of 0 sends nothing). */
+function roundRate(r: number): number {
+  return r >= 10 ? Math.round(r) : Math.max(0.1, Math.round(r * 10) / 10);
+}
