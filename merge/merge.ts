@@ -7,12 +7,11 @@
 // histograms added; current RPS is computed over the merged series. Every shard's generator
 // self-check is kept: the merged result is unreliable if any shard was.
 import type { Histogram } from 'hdr-histogram-js';
-import { aggregate, decode, encode, type Recorded } from '../loadgen/aggregate.js';
-import { newHistogram } from '../loadgen/recorder.js';
+import { aggregate, type Recorded } from '../loadgen/aggregate.js';
+import { decode, encode, newHistogram, OVERHEAD_HEADER } from '../lib/measure.js';
 import { RESULT_SCHEMA, type LoadgenSelf, type RunResult, type SecondSample, type VariantResult } from '../lib/result.js';
 import type { CheckedShards } from './check.js';
 
-const DEFAULT_OVERHEAD_HEADER = 'x-litellm-overhead-duration-ms';
 
 function added(encs: ReadonlyArray<string | undefined>): Histogram {
   const h = newHistogram();
@@ -128,7 +127,7 @@ function mergeVariant(name: string, parts: readonly Part[], runNotes: readonly s
     // the merged window runs from the earliest shard's start to the latest shard's end
     durationS: Math.max(...parts.map((p) => p.offsetS + p.v.duration_s)),
     timeseries: series,
-    overheadHeader: typeof v0.settings.overhead_header === 'string' ? v0.settings.overhead_header : DEFAULT_OVERHEAD_HEADER,
+    overheadHeader: typeof v0.settings.overhead_header === 'string' ? v0.settings.overhead_header : OVERHEAD_HEADER,
     self: mergeSelf(parts),
     // each shard judged its own generator; the merged figures are not re-judged
     limits: { cpuPercent: Infinity, eventLoopP99Ms: Infinity },

@@ -7,7 +7,7 @@ import { directPlan } from '../lib/rig/direct.js';
 import type { DirectBaseline } from '../lib/rig/types.js';
 import { failureCount } from '../lib/result.js';
 import { decode, percentilesOf, startLoad } from '../loadgen/index.js';
-import { newHistogram } from '../loadgen/recorder.js';
+import { newHistogram } from '../lib/measure.js';
 import { loadOptionsFor } from './load-options.js';
 import type { Scenario } from './scenario-load.js';
 import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerOverhead } from './targets/ledger-overhead.js';
