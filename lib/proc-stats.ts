@@ -22,21 +22,31 @@ export interface ProcSample {
   rssBytes: number;
 }
 
-/** One process's CPU and RSS, or null when it has exited. */
-export function sampleProcess(pid: number): ProcSample | null {
+/**
+ * The fields of /proc/<pid>/stat from field 3 (state) on, or null when the process has exited.
+ * The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+ * So utime (field 14) is [11], stime [12], cutime [13], cstime [14], rss in pages (24) [21].
+ */
+export function statFields(pid: number): string[] | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return null;
   }
-  // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); utime is field 14, stime 15, rss (pages) 24.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  const rssPages = Number(fields[21]);
-  return { pid, cpuUs: ((utime + stime) * 1e6) / ticksPerSecond(), rssBytes: rssPages * 4096 };
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Clock ticks (the unit of /proc's CPU times) as microseconds. */
+export function ticksToUs(ticks: number): number {
+  return (ticks * 1e6) / ticksPerSecond();
+}
+
+/** One process's CPU and RSS, or null when it has exited. */
+export function sampleProcess(pid: number): ProcSample | null {
+  const fields = statFields(pid);
+  if (fields === null) return null;
+  return { pid, cpuUs: ticksToUs(Number(fields[11]) + Number(fields[12])), rssBytes: Number(fields[21]) * 4096 };
 }
 
 /** The pid and all its descendants (through /proc/<pid>/task/<tid>/children). */

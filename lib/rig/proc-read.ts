@@ -3,10 +3,7 @@
 // returns null where the file is missing or unreadable (not Linux, no PSI, another user's
 // process), so a run on such a machine simply has fewer rig figures.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { processTree } from '../proc-stats.js';
-
-/** USER_HZ: 100 on every Linux the kernel's ABI allows to change it on (x86, arm64). */
-const TICK_US = 10_000;
+import { processTree, statFields, ticksToUs } from '../proc-stats.js';
 
 /**
  * CPU µs of one process; with `reaped`, plus the CPU of the children it has waited for
@@ -15,18 +12,11 @@ const TICK_US = 10_000;
  * time moves into the postmaster's cutime and the tree's sum stays continuous).
  */
 export function processCpuUs(pid: number, reaped: boolean): number | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // the command name (field 2) may hold spaces and parentheses: split after the last ')'
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // f[0] is field 3; utime 14, stime 15, cutime 16, cstime 17
+  const f = statFields(pid);
+  if (f === null) return null;
   let ticks = Number(f[11]) + Number(f[12]);
   if (reaped) ticks += Number(f[13]) + Number(f[14]);
-  return ticks * TICK_US;
+  return ticksToUs(ticks);
 }
 
 /** Summed CPU µs of the pids and, with `tree`, their descendants; null when none is alive. */
