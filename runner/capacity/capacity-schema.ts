@@ -22,6 +22,10 @@ export const capacitySchema = z
     step: duration.optional().meta({ description: 'measured length of one step (default 5s)' }),
     step_warmup: duration.optional().meta({ description: 'unmeasured load before each step (default 1s)' }),
     max_steps: posInt.optional().meta({ description: 'steps per target at most (default 12)' }),
+    on_saturation: z
+      .enum(['stop', 'note'], { error: 'expected stop or note' })
+      .optional()
+      .meta({ description: 'a step on a saturated machine ends the search (stop, the default) or is kept and noted (note: a shared machine where you want figures anyway)' }),
     connections: posInt.optional().meta({ description: 'keep-alive connections of the open-model generator (default 100)' }),
   })
   .meta({ description: 'capacity search: per target, the highest rate whose p99 stays within each SLO (needs targets:)' });
@@ -33,6 +37,8 @@ export interface CapacitySettings {
   stepMs: number;
   stepWarmupMs: number;
   connections: number;
+  /** `stop`: a saturated step is untrusted and ends the search; `note`: kept, its reasons recorded */
+  onSaturation: 'stop' | 'note';
 }
 
 export function resolveCapacity(c: CapacityInput): CapacitySettings {
@@ -49,5 +55,6 @@ export function resolveCapacity(c: CapacityInput): CapacitySettings {
     stepMs: parseDurationMs(c.step ?? '5s'),
     stepWarmupMs: parseDurationMs(c.step_warmup ?? '1s'),
     connections: c.connections ?? 100,
+    onSaturation: c.on_saturation ?? 'stop',
   };
 }

@@ -54,7 +54,7 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
     const template = gatewayTemplate(s);
     const { started, skipped, stopAll } = await startTargets(s.targets, { upstreamUrl: upstream.url, tmpDir, model: templateModel(template), log: opts.log });
     registry.add('targets', stopAll);
-    const run: StepRun = { template, connections: c.connections, stepMs: c.stepMs, warmupMs: c.stepWarmupMs, upstreamPid: upstream.pid, signal: ac.signal };
+    const run: StepRun = { template, connections: c.connections, onSaturation: c.onSaturation, stepMs: c.stepMs, warmupMs: c.stepWarmupMs, upstreamPid: upstream.pid, signal: ac.signal };
 
     // the rig's floor: generator + loopback + upstream, with no gateway in between
     const straight = (await direct.start({ type: 'direct' }, { upstreamUrl: upstream.url, tmpDir })) as StartedTarget;

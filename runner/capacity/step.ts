@@ -17,6 +17,8 @@ import type { StepMeasure } from './search.js';
 export interface StepRun {
   template: RequestTemplateConfig;
   connections: number;
+  /** `note`: a saturated machine does not make the step untrusted (its reasons are kept) */
+  onSaturation?: 'stop' | 'note';
   stepMs: number;
   warmupMs: number;
   upstreamPid?: number;
@@ -102,7 +104,7 @@ export async function measureStep(target: StartedTarget, rate: number, floorP50M
     p99Ms,
     failureRatio: sent > 0 ? (failed + open.dropped) / sent : 1,
     generatorBehind,
-    rigSaturated: rigWhy.length > 0,
+    rigSaturated: rigWhy.length > 0 && o.onSaturation !== 'note',
   };
   return {
     measure,
