@@ -61,7 +61,7 @@ export function capacityVariant(t: TargetSearch, c: CapacitySettings, floor: Cap
   };
   const rigWhy = rigReasons(o.rig);
   const reasons = [...o.result.unreliable_reasons, ...rigWhy];
-  const notes = best === null ? ['no step kept any SLO: the figures are those of the first step'] : [];
+  const notes = best === null ? ['no trusted step kept any SLO: the figures shown are those of the first step'] : [];
   if (capacity.rig_limited) notes.push(`the search ended because the ${stop === 'rig' ? 'machine saturated' : 'generator fell behind'}: the top frontier is a lower bound (rig-limited)`);
   return {
     ...o.result,
