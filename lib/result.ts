@@ -131,6 +131,67 @@ export interface VariantResult {
   notes?: string[];
   /** set on the variants of a gateway comparison: one variant per target */
   gateway?: GatewayExtras;
+  /** set on the variants of a capacity search (a scenario with `capacity:`): the target's frontier and curve */
+  capacity?: CapacityExtras;
+}
+
+/** One point of a capacity frontier: the highest offered rate whose p99 kept one SLO (runner/capacity/frontier.ts). */
+export interface CapacityFrontierPoint {
+  slo_ms: number;
+  /** req/s answered at that rate; null when even the first rate broke the SLO */
+  max_rps: number | null;
+  offered_rate: number | null;
+  /** `exact`: a higher rate broke it (within the resolution); `lower-bound`: the search ended first (≥); `none` */
+  kind: 'exact' | 'lower-bound' | 'none';
+  /** what ended the climb for this SLO: slo, failures, generator, rig, max-rate, max-steps */
+  limited_by: string;
+  /** the lowest offered rate that broke it, when one did */
+  broken_at: number | null;
+}
+
+/** One measured step of a capacity search, in the order measured. */
+export interface CapacityStep {
+  offered_rate: number;
+  achieved_rps: number;
+  /** client latency, corrected for coordinated omission */
+  latency_p50_ms: number;
+  latency_p99_ms: number;
+  /** client p99 − the rig floor's p50 (the same load straight to the upstream): what the SLOs judge */
+  over_direct_p99_ms: number;
+  /** p99 of the target's own overhead header; null when it sends none */
+  header_p99_ms: number | null;
+  failure_ratio: number;
+  /** the target's CPU µs per request over the step (null: not a local process) */
+  cpu_us_per_req: number | null;
+  rss_mb: number | null;
+  /** ok, slo, failures, generator (it fell behind), rig (the machine saturated) */
+  verdict: string;
+  /** why a generator/rig verdict was given, in plain words */
+  reasons?: string[];
+}
+
+/**
+ * What a capacity search adds to a target's variant. The variant's own figures are those of
+ * its best trusted step at its highest frontier (`best_step`); the frontier is read off `curve`.
+ */
+export interface CapacityExtras {
+  slos_ms: number[];
+  /** per metric: `over_direct` (client p99 − the floor's p50, for every target) and `header` (the target's own overhead header, when it sends one) */
+  frontier: { over_direct: CapacityFrontierPoint[]; header: CapacityFrontierPoint[] | null };
+  curve: CapacityStep[];
+  /** index into curve of the step whose figures the variant carries; null when no step was trusted */
+  best_step: number | null;
+  /** slo, failures, generator, rig, max-rate, max-steps */
+  stop_reason: string;
+  /** the rig (generator or machine), not the target, ended the search: the top frontier is a lower bound */
+  rig_limited: boolean;
+  /** CPU cores the target needs per 1,000 req/s, at its highest frontier's step */
+  cores_per_1k_rps: number | null;
+  peak_rss_mb: number | null;
+  /** the rig floor the SLO figures are taken over: the same load straight to the upstream */
+  floor: { rate: number; latency_p50_ms: number; latency_p99_ms: number };
+  step_ms: number;
+  step_warmup_ms: number;
 }
 
 /**
@@ -188,6 +249,8 @@ export interface RunResult {
   variants: VariantResult[];
   /** set when the run was a gateway comparison; its variants are the targets */
   comparison?: ComparisonExtras;
+  /** set when the run was a capacity search: its variants are the targets, each with `capacity` */
+  capacity_search?: { order: string[]; skipped: { name: string; target: string; unavailable: string }[] };
   /** a shard's result: which share of the run it is */
   shard?: ShardInfo;
   /** a merged result (`bench merge`): every shard merged, in index order */

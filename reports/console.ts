@@ -6,6 +6,7 @@ import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows }
 import { findings } from './findings.js';
 import { renderGatewayTable } from './gateways/index.js';
 import { whereCpuWent } from './rig.js';
+import { renderFrontierTable } from './capacity/table.js';
 
 const CONSOLE_PAIRS = 5;
 const PLAIN = { head: [] as string[], border: [] as string[] };
@@ -35,6 +36,13 @@ export function renderConsole(r: RunResult): string {
   const out: string[] = [];
   out.push(`gatebench · ${r.scenario} · run ${r.run_id}${r.partial ? ' · PARTIAL' : ''}`);
   out.push(`machine: ${machineLine(r)}`);
+  if (r.capacity_search) {
+    // a capacity search: the frontier, targets as columns (report.md has every step)
+    out.push(renderFrontierTable(r));
+    const n = notes(r);
+    if (n.length > 0) out.push('', 'Notes', ...n.map((line) => `- ${line}`));
+    return out.join('\n') + '\n';
+  }
   if (r.comparison) {
     // a gateway comparison: targets side by side, as the seed's "LiteLLM vs Portkey" table
     out.push(renderGatewayTable(r));

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { ninesDistribution, OVERHEAD_HEADER, type NinesDistribution } from '../lib/measure.js';
 import type { RunResult, VariantResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
+import { capacityChart, frontierTable, type CapacityChart } from './capacity/table.js';
 import { findings } from './findings.js';
 import { gatewayOverheadSeries, gatewayTable } from './gateways/index.js';
 import { rigChart, type RigChart } from './rig.js';
@@ -45,6 +46,8 @@ interface ChartData {
   rig: (RigChart | null)[];
   /** warm-up seconds before t = 0, shaded on the per-second charts */
   warmup_s: number;
+  /** a capacity search: p99 over direct against offered rate (reports/capacity) */
+  capacity?: CapacityChart;
 }
 
 function chartData(r: RunResult): ChartData {
@@ -77,6 +80,7 @@ function chartData(r: RunResult): ChartData {
         }),
     rig: r.variants.map((v) => (v.rig && v.rig.series.length > 0 ? rigChart(v.rig) : null)),
     warmup_s: warm,
+    ...(r.capacity_search ? { capacity: capacityChart(r) } : {}),
   };
 }
 
@@ -145,6 +149,26 @@ const CLIENT = String.raw`
   }
   dist('chart-latency-dist', 'Latency by percentile (ms, log)', D.latency);
   dist('chart-overhead-dist', D.overheadTitle, D.overhead);
+  if (D.capacity) capacity(D.capacity);
+  // p99 over direct against the offered rate, both log: one line per target, the SLOs dashed, the frontier points marked
+  function capacity(C) {
+    var xs = []; C.rate.forEach(function (r) { r.forEach(function (x) { if (xs.indexOf(x) < 0) xs.push(x); }); });
+    xs.sort(function (a, b) { return a - b; });
+    var at = function (rates, vals, x) { var k = rates.indexOf(x); return k < 0 ? null : vals[k]; };
+    var ser = [], dat = [xs];
+    C.targets.forEach(function (v, i) {
+      ser.push({ label: v + ' p99', stroke: COLORS[i % 12], width: 1.5, spanGaps: true });
+      dat.push(xs.map(function (x) { return at(C.rate[i], C.p99[i], x); }));
+      var fr = C.frontier[i].map(function (p) { return p[0]; }), fy = C.frontier[i].map(function (p) { return p[1]; });
+      ser.push({ label: v + ' frontier', stroke: COLORS[i % 12], width: 0, points: { show: true, size: 11, fill: COLORS[i % 12] }, spanGaps: false });
+      dat.push(xs.map(function (x) { return at(fr, fy, x); }));
+    });
+    C.slos.forEach(function (slo) {
+      ser.push({ label: 'SLO ' + slo + ' ms', stroke: '#888', width: 1, dash: [4, 4], points: { show: false } });
+      dat.push(xs.map(function () { return slo; }));
+    });
+    make('chart-capacity', 'p99 over direct against offered rate (ms and req/s, log; dashed: the SLOs; dots: each SLO\u2019s frontier)', ser, dat, { scales: { x: { time: false, distr: 3 }, y: { distr: 3 } }, axes: [{ label: 'offered req/s' }, { label: 'ms' }] });
+  }
   document.body.setAttribute('data-charts-drawn', String(drawn));
 })();
 `;
@@ -152,6 +176,12 @@ const CLIENT = String.raw`
 /** JSON that is safe inside a <script> element. */
 function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** A capacity search's frontier table (targets as columns), its notes and its chart. */
+function capacitySection(r: RunResult): string {
+  const f = frontierTable(r);
+  return `<h2>Capacity frontier</h2>\n${htmlTable(f.head, f.rows, 1)}\n<ul>${f.notes.map((x) => `<li><small>${esc(x)}</small></li>`).join('')}</ul>\n<div class="chart" id="chart-capacity"></div>`;
 }
 
 /** A gateway comparison's table (targets as columns) and its notes. */
@@ -181,12 +211,13 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.bad{color:#b00;f
 <body data-charts-drawn="0">
 <h1>gatebench: ${esc(r.scenario)}${r.partial ? ' (partial)' : ''}</h1>
 <p><small>Run ${esc(r.run_id)}, ${esc(r.start_time)} → ${esc(r.end_time)}. Machine: ${esc(machineLine(r))}.</small></p>
-${r.comparison ? gatewaysSection(r) : `<h2>Comparison</h2><p><small>Latency and overhead in ms.</small></p>\n${htmlTable(COMPARE_HEAD, comparisonRows(r), 1)}`}
+${r.capacity_search ? capacitySection(r) : ''}
+${r.comparison || r.capacity_search ? (r.comparison ? gatewaysSection(r) : '') : `<h2>Comparison</h2><p><small>Latency and overhead in ms.</small></p>\n${htmlTable(COMPARE_HEAD, comparisonRows(r), 1)}`}
 ${f.length ? `<h2>Findings</h2><ul>${f.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${n.length ? `<h2>Notes</h2><ul>${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${
   // a comparison's rounds are interleaved: no time line per target (its rig is in the notes)
-  r.comparison
+  r.comparison || r.capacity_search
     ? ''
     : `<h2>Over time</h2>\n<div class="chart" id="chart-latency-time"></div>\n${data.rig.map((x, i) => (x ? `<div class="chart" id="chart-rig-${i}"></div>` : '')).join('\n')}\n<div class="chart" id="chart-rps-time"></div>`
 }

@@ -4,6 +4,8 @@ import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows }
 import { findings } from './findings.js';
 import { renderGatewayMarkdown } from './gateways/index.js';
 import { whereCpuWent } from './rig.js';
+import { renderFrontierMarkdown } from './capacity/table.js';
+import { renderCurveMarkdown } from './capacity/curve.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -20,6 +22,9 @@ export function renderMarkdown(r: RunResult): string {
   out.push(`# gatebench: ${r.scenario}${r.partial ? ' (partial)' : ''}`);
   out.push('');
   out.push(`Run \`${r.run_id}\`, ${r.start_time} → ${r.end_time}. Machine: ${machineLine(r)}.`);
+  if (r.capacity_search) {
+    out.push('', renderFrontierMarkdown(r), '', renderCurveMarkdown(r));
+  }
   if (r.comparison) {
     out.push('');
     out.push(renderGatewayMarkdown(r));

@@ -8,6 +8,7 @@ import { expandMatrix } from './matrix.js';
 import { parseScenario } from './scenario-load.js';
 import { planRun, runScenario } from './run.js';
 import { runGatewaysScenario } from './gateways-run.js';
+import { runCapacityScenario } from './capacity/run.js';
 import { readFileSync } from 'node:fs';
 import { shardRunFor } from '../shard/run-plan.js';
 import { ERR_FILE_READ, ERR_INVALID_SCENARIO } from '../lib/errors.js';
@@ -48,9 +49,12 @@ export async function runCommand(file: string, f: RunFlags): Promise<void> {
   const shard = shardRunFor(plan, f.shard, f.startAt);
   // a gateway comparison (`targets:`) is a run like any other from here on: the same result,
   // the same files and the same thresholds (shardRunFor refuses a sharded comparison)
-  const out =
-    plan.scenario.targets.length > 0
-      ? await runGatewaysScenario(plan.scenario, { out: f.out, log: (m) => process.stderr.write(`${m}\n`), handleSigint: true })
+  // a capacity search (`capacity:` beside `targets:`) likewise
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const out = plan.scenario.capacity
+    ? await runCapacityScenario(plan.scenario, { out: f.out, log, handleSigint: true })
+    : plan.scenario.targets.length > 0
+      ? await runGatewaysScenario(plan.scenario, { out: f.out, log, handleSigint: true })
       : await runScenario({ file, overrides, variants: f.variants, out: f.out, progress: process.stderr.isTTY === true && !f.json, handleSigint: true, ...(shard ? { shard } : {}) });
   if (f.json) process.stdout.write(`${JSON.stringify(out.result)}\n`);
   else process.stdout.write(renderConsole(out.result));

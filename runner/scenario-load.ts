@@ -13,6 +13,7 @@ import { parseThresholdSpec } from '../reports/thresholds/index.js';
 import { scenarioSchema, type CallbacksSetting, type MatrixInput, type RedisSetting, type TemplateInput } from './scenario-schema.js';
 import { formatPath, issueProblems } from '../lib/zod-problems.js';
 import { OVERHEAD_HEADER } from '../lib/measure.js';
+import { resolveCapacity, type CapacitySettings } from './capacity/capacity-schema.js';
 
 export const SEED_MODEL = 'db-openai-endpoint';
 export const DEFAULT_MASTER_KEY = 'sk-1234';
@@ -21,7 +22,7 @@ export interface Scenario {
   file: string;
   name: string;
   description: string;
-  upstream: { latency: string; ttft: string | null; interTokenMs: number | null; errorRate: Record<string, number>; hangRate: number; config: string | null };
+  upstream: { latency: string; ttft: string | null; interTokenMs: number | null; errorRate: Record<string, number>; hangRate: number; config: string | null; /** the fake upstream's service capacity (--concurrency), 0 = none */ concurrency?: number };
   proxy: {
     instances: number;
     workers: number;
@@ -54,6 +55,8 @@ export interface Scenario {
   thresholds: unknown;
   targets: GatewayTargetSpec[];
   compare: CompareSettings;
+  /** the capacity search (runner/capacity), null when the scenario has no `capacity:` */
+  capacity: CapacitySettings | null;
 }
 
 export interface Overrides {
@@ -169,6 +172,10 @@ function checkCombinations(s: Parsed, problems: PathProblem[]): void {
   const b = l?.wait?.between;
   if (b && b[0] > b[1]) add(['load', 'wait', 'between'], 'expected [min, max] with min <= max');
   if (l?.wait && Object.keys(l.wait).length !== 1) add(['load', 'wait'], 'expected exactly one of between, constant, constant_pacing');
+  // the search measures targets; the variant matrix has no turn-taking of its own
+  if (s.capacity && !s.targets) add(['capacity'], 'a capacity search needs targets: (the gateways whose frontier it measures)');
+  const c = s.capacity;
+  if (c?.start_rate !== undefined && c.max_rate !== undefined && c.start_rate > c.max_rate) add(['capacity', 'start_rate'], `expected at most max_rate (${c.max_rate})`);
 }
 
 export function callbacksList(c: CallbacksSetting | undefined): string[] {
@@ -191,6 +198,7 @@ function resolveScenario(s: Parsed, file: string): Scenario {
       errorRate: s.upstream?.error_rate ?? {},
       hangRate: s.upstream?.hang_rate ?? 0,
       config: s.upstream?.config ? resolve(base, s.upstream.config) : null,
+      concurrency: s.upstream?.concurrency ?? 0,
     },
     proxy: {
       instances: s.proxy?.instances ?? 1,
@@ -224,6 +232,7 @@ function resolveScenario(s: Parsed, file: string): Scenario {
     thresholds: s.thresholds,
     targets: s.targets ?? [],
     compare: s.compare ?? {},
+    capacity: s.capacity ? resolveCapacity(s.capacity) : null,
   };
 }
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { tryParseDurationMs } from '../lib/duration.js';
 import { compareSchema, gatewayTargetsSchema } from './targets/targets-schema.js';
+import { capacitySchema } from './capacity/capacity-schema.js';
 
 const posInt = (what = 'a positive integer') =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -45,6 +46,7 @@ export const upstreamSchema = z.strictObject({
   error_rate: z.partialRecord(z.enum(['429', '500', '503'], { error: 'expected a status 429, 500 or 503' }), fraction).optional(),
   hang_rate: fraction.optional(),
   config: z.string().optional().meta({ description: 'a fake-upstream config file (bench upstream --config)' }),
+  concurrency: z.number({ error: 'expected an integer >= 0' }).int({ error: 'expected an integer >= 0' }).min(0, { error: 'expected an integer >= 0' }).optional().meta({ description: 'requests served at once; more wait in line (bench upstream --concurrency; 0 = no limit)' }),
 });
 
 export const proxySchema = z.strictObject({
@@ -131,6 +133,8 @@ export const scenarioSchema = z.strictObject({
   /** the gateway comparison (runner/targets owns these schemas) */
   targets: gatewayTargetsSchema.optional(),
   compare: compareSchema.optional(),
+  /** the capacity search over the targets (runner/capacity owns the schema) */
+  capacity: capacitySchema.optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -29,6 +29,7 @@ export function upstreamArgs(u: Scenario['upstream'], latency: string): string[]
   for (const [status, rate] of Object.entries(u.errorRate)) args.push('--error-rate', `${status}=${rate}`);
   if (u.hangRate > 0) args.push('--hang-rate', String(u.hangRate));
   if (u.config) args.push('--config', u.config);
+  if (u.concurrency) args.push('--concurrency', String(u.concurrency));
   return args;
 }
 

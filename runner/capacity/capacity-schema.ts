@@ -1,0 +1,60 @@
+// The scenario's `capacity:` section (zod) and its resolved form: how the capacity search
+// (runner/capacity/search.ts) climbs and bisects each target's open-model arrival rate.
+// It only makes sense beside `targets:` (runner/scenario-load.ts checks the pair).
+import { z } from 'zod';
+import { parseDurationMs, tryParseDurationMs } from '../../lib/duration.js';
+import { DEFAULT_SLOS_MS, type SearchOptions } from './search.js';
+
+const positive = (what: string) => z.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+const posInt = z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+const duration = z
+  .union([z.string(), z.number()], { error: 'expected a duration like 10s or 500ms' })
+  .refine((v) => tryParseDurationMs(v) !== null, { error: 'expected a duration like 10s or 500ms' });
+
+export const capacitySchema = z
+  .strictObject({
+    slos_ms: z.array(positive('a p99 SLO in ms > 0')).min(1, { error: 'expected at least one SLO' }).optional().meta({ description: 'p99 SLOs in ms (default [1, 5, 10, 50, 100])' }),
+    start_rate: positive('a rate > 0 (req/s)').optional().meta({ description: 'first offered rate, req/s (default 50)' }),
+    growth: z.number({ error: 'expected a factor > 1' }).gt(1, { error: 'expected a factor > 1' }).optional().meta({ description: 'factor between growth steps (default 2)' }),
+    max_rate: positive('a rate > 0 (req/s)').optional().meta({ description: 'never offer more than this, req/s (default 20000)' }),
+    resolution: z.number({ error: 'expected a fraction between 0 and 1' }).gt(0, { error: 'expected a fraction between 0 and 1' }).lt(1, { error: 'expected a fraction between 0 and 1' }).optional().meta({ description: 'a bracket narrower than this (hi/lo − 1) is not split further (default 0.1)' }),
+    max_failure_ratio: z.number({ error: 'expected a fraction between 0 and 1' }).min(0, { error: 'expected a fraction between 0 and 1' }).max(1, { error: 'expected a fraction between 0 and 1' }).optional().meta({ description: 'a step failing more than this share broke every SLO (default 0.01)' }),
+    step: duration.optional().meta({ description: 'measured length of one step (default 5s)' }),
+    step_warmup: duration.optional().meta({ description: 'unmeasured load before each step (default 1s)' }),
+    max_steps: posInt.optional().meta({ description: 'steps per target at most (default 12)' }),
+    on_saturation: z
+      .enum(['stop', 'note'], { error: 'expected stop or note' })
+      .optional()
+      .meta({ description: 'a step on a saturated machine ends the search (stop, the default) or is kept and noted (note: a shared machine where you want figures anyway)' }),
+    connections: posInt.optional().meta({ description: 'keep-alive connections of the open-model generator (default 100)' }),
+  })
+  .meta({ description: 'capacity search: per target, the highest rate whose p99 stays within each SLO (needs targets:)' });
+
+export type CapacityInput = z.output<typeof capacitySchema>;
+
+export interface CapacitySettings {
+  search: SearchOptions;
+  stepMs: number;
+  stepWarmupMs: number;
+  connections: number;
+  /** `stop`: a saturated step is untrusted and ends the search; `note`: kept, its reasons recorded */
+  onSaturation: 'stop' | 'note';
+}
+
+export function resolveCapacity(c: CapacityInput): CapacitySettings {
+  return {
+    search: {
+      slosMs: [...(c.slos_ms ?? DEFAULT_SLOS_MS)].sort((a, b) => a - b),
+      startRate: c.start_rate ?? 50,
+      growth: c.growth ?? 2,
+      maxRate: c.max_rate ?? 20_000,
+      resolution: c.resolution ?? 0.1,
+      maxFailureRatio: c.max_failure_ratio ?? 0.01,
+      maxSteps: c.max_steps ?? 12,
+    },
+    stepMs: parseDurationMs(c.step ?? '5s'),
+    stepWarmupMs: parseDurationMs(c.step_warmup ?? '1s'),
+    connections: c.connections ?? 100,
+    onSaturation: c.on_saturation ?? 'stop',
+  };
+}

@@ -1,0 +1,108 @@
+// `bench run` for a scenario with `targets:` and `capacity:` — the capacity search. One fake
+// upstream, every target started (or skipped with its reason), the rig's floor measured (the
+// same open-model load straight to the upstream), then the targets take turns between steps
+// (A's step, B's step, …; each step one target alone) so the machine's drift falls on all
+// alike, each target's next rate chosen by its own search (search.ts). The outcome is an
+// ordinary result (`gatebench/result@1`) whose variants are the targets, with `capacity`.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EXIT_INTERRUPTED } from '../../lib/exit-codes.js';
+import { machineInfo } from '../../lib/machine.js';
+import { RESULT_SCHEMA, type CapacityExtras, type RunResult, type VariantResult } from '../../lib/result.js';
+import { gatewayTemplate } from '../load-options.js';
+import { makeRunId, writeResultFiles, type RunOutcome } from '../run.js';
+import type { Scenario } from '../scenario-load.js';
+import { Registry } from '../services/registry.js';
+import { startUpstream } from '../services/upstream.js';
+import * as direct from '../targets/direct.js';
+import { startTargets } from '../targets/index.js';
+import { templateModel } from '../targets/run-gateways.js';
+import type { StartedTarget } from '../targets/types.js';
+import { newSearch, nextRate, recordStep } from './search.js';
+import { measureStep, openLoad, type StepRun } from './step.js';
+import { capacityVariant, type TargetSearch } from './variants.js';
+
+/** The floor's load lasts at most this long (it is a reference, not a search). */
+const FLOOR_MAX_MS = 3000;
+
+export async function runCapacityScenario(s: Scenario, opts: { out?: string; log: (m: string) => void; handleSigint: boolean }): Promise<RunOutcome> {
+  const c = s.capacity!;
+  const start = new Date();
+  const runId = makeRunId(s.name, start);
+  const outDir = resolve(opts.out ?? join('results', runId));
+  const registry = new Registry();
+  const ac = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) {
+      registry.killSync();
+      process.exit(EXIT_INTERRUPTED);
+    }
+    interrupted = true;
+    opts.log('interrupted: stopping the step and tearing everything down (Ctrl-C again to kill now)');
+    ac.abort();
+  };
+  if (opts.handleSigint) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+  }
+  const errors: string[] = [];
+  const tmpDir = await mkdtemp(join(tmpdir(), 'gatebench-capacity-'));
+  try {
+    const upstream = await startUpstream(registry, s.upstream, s.upstream.latency, opts.log);
+    const template = gatewayTemplate(s);
+    const { started, skipped, stopAll } = await startTargets(s.targets, { upstreamUrl: upstream.url, tmpDir, model: templateModel(template), log: opts.log });
+    registry.add('targets', stopAll);
+    const run: StepRun = { template, connections: c.connections, onSaturation: c.onSaturation, stepMs: c.stepMs, warmupMs: c.stepWarmupMs, upstreamPid: upstream.pid, signal: ac.signal };
+
+    // the rig's floor: generator + loopback + upstream, with no gateway in between
+    const straight = (await direct.start({ type: 'direct' }, { upstreamUrl: upstream.url, tmpDir })) as StartedTarget;
+    const floorRate = c.search.startRate;
+    const fl = await openLoad(straight, floorRate, { ...run, stepMs: Math.min(c.stepMs, FLOOR_MAX_MS) });
+    const floor: CapacityExtras['floor'] = { rate: floorRate, latency_p50_ms: fl.latency_ms.p50, latency_p99_ms: fl.latency_ms.p99 };
+    opts.log(`capacity: floor (straight to the upstream at ${floorRate} req/s) p50 ${floor.latency_p50_ms} ms, p99 ${floor.latency_p99_ms} ms`);
+
+    const searches: TargetSearch[] = started.map((target) => ({ target, state: newSearch(c.search), outcomes: [] }));
+    opts.log(`capacity: ${started.length} target(s), steps of ${c.stepMs / 1000} s (+${c.stepWarmupMs / 1000} s warm-up), at most ${c.search.maxSteps} each`);
+    for (let turn = 1; !ac.signal.aborted; turn++) {
+      let measured = 0;
+      for (const t of searches) {
+        if (ac.signal.aborted) break;
+        const rate = nextRate(t.state);
+        if (rate === null) continue;
+        const o = await measureStep(t.target, rate, floor.latency_p50_ms, run);
+        if (ac.signal.aborted) break; // a cut step is no measurement
+        const step = recordStep(t.state, o.measure);
+        t.outcomes.push(o);
+        measured++;
+        opts.log(`capacity ${t.target.name} step ${turn}: ${rate} req/s offered, ${o.row.achieved_rps} answered, p99 ${o.row.latency_p99_ms} ms (${o.row.over_direct_p99_ms} over direct): ${step.verdict}`);
+      }
+      if (measured === 0) break;
+    }
+    for (const t of searches) if (t.state.done) opts.log(`capacity ${t.target.name}: stopped (${t.state.done})`);
+
+    const variants = searches.map((t) => capacityVariant(t, c, floor)).filter((v): v is VariantResult => v !== null);
+    const result: RunResult = {
+      schema: RESULT_SCHEMA,
+      scenario: s.file,
+      run_id: runId,
+      machine: machineInfo(),
+      start_time: start.toISOString(),
+      end_time: new Date().toISOString(),
+      ...(interrupted ? { partial: true } : {}),
+      variants,
+      capacity_search: { order: started.map((t) => t.name), skipped },
+    };
+    const files = writeResultFiles(result, outDir);
+    return { result, dir: outDir, files, interrupted, errors };
+  } finally {
+    errors.push(...(await registry.teardown()));
+    for (const e of errors) opts.log(`teardown: ${e}`);
+    await rm(tmpDir, { recursive: true, force: true });
+    if (opts.handleSigint) {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+  }
+}

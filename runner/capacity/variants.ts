@@ -1,0 +1,81 @@
+// A finished capacity search as variants of the result contract: one per target, carrying
+// the figures of its best trusted step at its highest frontier, and the `capacity` extra
+// (lib/result.ts) with the frontier per metric and the whole curve. Pure.
+import type { CapacityExtras, CapacityFrontierPoint, CapacityStep, VariantResult } from '../../lib/result.js';
+import { rigReasons } from '../../lib/rig/verdict.js';
+import type { CapacitySettings } from './capacity-schema.js';
+import { coresPer1kRps, frontierOf, rigLimited } from './frontier.js';
+import type { SearchState } from './search.js';
+import type { StepOutcome } from './step.js';
+import type { StartedTarget } from '../targets/types.js';
+
+export interface TargetSearch {
+  target: StartedTarget;
+  state: SearchState;
+  /** one per measured step, in the order of state.steps */
+  outcomes: StepOutcome[];
+}
+
+/** The frontier on the target's own overhead header (steps judged on header p99 instead). */
+function headerFrontier(t: TargetSearch, c: CapacitySettings): CapacityFrontierPoint[] | null {
+  const rows = t.outcomes.map((o) => o.row.header_p99_ms);
+  if (rows.length === 0 || rows.some((h) => h === null)) return null;
+  const steps = t.state.steps.map((s, i) => ({ ...s, p99Ms: rows[i]! }));
+  return frontierOf(steps, c.search, t.state.done ?? 'max-steps');
+}
+
+/** The index of the step at the highest SLO's frontier (the highest rate that kept any SLO). */
+export function bestStepIndex(frontier: readonly CapacityFrontierPoint[], t: TargetSearch): number | null {
+  for (let i = frontier.length - 1; i >= 0; i--) {
+    const rate = frontier[i].offered_rate;
+    if (rate === null) continue;
+    const at = t.state.steps.findIndex((s) => s.rate === rate && (s.verdict === 'ok' || s.verdict === 'slo' || s.verdict === 'failures'));
+    if (at >= 0) return at;
+  }
+  return null;
+}
+
+export function capacityVariant(t: TargetSearch, c: CapacitySettings, floor: CapacityExtras['floor']): VariantResult | null {
+  const stop = t.state.done ?? t.state.growthStop ?? 'max-steps';
+  const frontier = frontierOf(t.state.steps, c.search, stop);
+  const best = bestStepIndex(frontier, t);
+  const shown = best ?? (t.outcomes.length ? 0 : null);
+  if (shown === null) return null;
+  const o = t.outcomes[shown];
+  const curve: CapacityStep[] = t.outcomes.map((x, i) => ({ ...x.row, verdict: t.state.steps[i].verdict }));
+  const cpu = best === null ? null : curve[best].cpu_us_per_req;
+  const peak = Math.max(0, ...t.outcomes.map((x) => x.peakRssBytes));
+  const local = t.target.pids.length > 0;
+  const capacity: CapacityExtras = {
+    slos_ms: [...c.search.slosMs],
+    frontier: { over_direct: frontier, header: headerFrontier(t, c) },
+    curve,
+    best_step: best,
+    stop_reason: stop,
+    rig_limited: rigLimited(stop),
+    cores_per_1k_rps: coresPer1kRps(cpu),
+    peak_rss_mb: local && peak > 0 ? Math.round((peak / (1024 * 1024)) * 10) / 10 : null,
+    floor,
+    step_ms: c.stepMs,
+    step_warmup_ms: c.stepWarmupMs,
+  };
+  const rigWhy = rigReasons(o.rig);
+  const reasons = [...o.result.unreliable_reasons, ...rigWhy];
+  const notes = best === null ? ['no trusted step kept any SLO: the figures shown are those of the first step'] : [];
+  if (capacity.rig_limited) notes.push(`the search ended because the ${stop === 'rig' ? 'machine saturated' : 'generator fell behind'}: the top frontier is a lower bound (rig-limited)`);
+  return {
+    ...o.result,
+    name: t.target.name,
+    settings: { target: t.target.kind, offered_rate: t.state.steps[shown].rate, step_ms: c.stepMs },
+    // one step: its mean rate is its current rate
+    current_rps: o.result.rps,
+    gateway_cpu_us_per_req: curve[shown].cpu_us_per_req,
+    gateway_rss_mb: capacity.peak_rss_mb,
+    reliable: reasons.length === 0,
+    unreliable_reasons: reasons,
+    rig: o.rig,
+    ...(notes.length ? { notes } : {}),
+    gateway: { kind: t.target.kind, rounds: t.outcomes.length, overhead_request_path_ms: null, overhead_response_path_ms: null, ledger_unmatched: 0 },
+    capacity,
+  };
+}
