@@ -74,6 +74,9 @@ export async function measureStep(target: StartedTarget, rate: number, floorP50M
   let result: LoadResult;
   try {
     result = await openLoad(target, rate, o);
+  } catch (err) {
+    rig.cancel();
+    throw err;
   } finally {
     clearTimeout(mark);
     if (rss) clearInterval(rss);
