@@ -44,6 +44,7 @@ import { isUnavailable, type ClientTimes, type RunRound, type StartedTarget } fr
 import { failureCount } from '../lib/result.js';
 
 const TOLERANCE_MS = 0.3;
+const OVERCOUNT_MS = 0.5;
 const SEND_WORK_US = 1000;
 const LOW = 0.1;
 const HEADER = 'x-litellm-overhead-duration-ms';
@@ -119,15 +120,19 @@ after(async () => {
   await rm(tmpDir, { recursive: true, force: true });
 });
 
-/** The check: what `name`'s header leaves out, at p10, is what a do-nothing forwarder's does. */
+/** The check: what `name`'s header leaves out, at p10, is no more than what a do-nothing
+ *  forwarder's does (+TOLERANCE_MS), nor far less (−OVERCOUNT_MS: a header counting the upstream's
+ *  time as its own). The band is lopsided on purpose: the forwarder's header leaves out its
+ *  response work (collecting the body, writing the answer), which the reference proxy's counts,
+ *  so the reference sits 0.04–0.23 ms below it (20 runs). */
 function headerProblem(name: string): string | null {
   const g = low.get(name)!.p;
   const y = low.get('null')!.p;
-  if (Math.abs(g - y) <= TOLERANCE_MS) return null;
-  return `${name}: p10 of ledger − header ${g.toFixed(3)} ms vs the do-nothing forwarder's ${y.toFixed(3)} ms (tolerance ${TOLERANCE_MS} ms)`;
+  if (g - y <= TOLERANCE_MS && y - g <= OVERCOUNT_MS) return null;
+  return `${name}: p10 of ledger − header ${g.toFixed(3)} ms vs the do-nothing forwarder's ${y.toFixed(3)} ms (allowed −${OVERCOUNT_MS} … +${TOLERANCE_MS} ms)`;
 }
 
-test('reference proxy: its header leaves out no more than a do-nothing forwarder (p10 of per-request ledger − header, within 0.3 ms)', (t) => {
+test('reference proxy: its header leaves out no more than a do-nothing forwarder (p10 of per-request ledger − header, at most 0.3 ms more)', (t) => {
   t.diagnostic(runDiag);
   const problem = headerProblem('reference');
   assert.equal(problem, null, `${problem} | ${runDiag}`);
