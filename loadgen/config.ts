@@ -106,6 +106,9 @@ export const loadOptionsSchema = z
       .strict()
       .optional(),
     recordRequestTimes: z.boolean().default(false),
+    /** with recordRequestTimes: keep each request's value of the first recordHeaders header too
+     *  (a gateway's overhead for that request, paired with the ledger's); off: nothing kept */
+    recordRequestHeader: z.boolean().default(false),
     /** bound of the request-times store (entries) */
     requestTimesCapacity: z.number().int().positive().default(2_000_000),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'expected an AbortSignal').optional(),

@@ -32,6 +32,8 @@ export class Exchange {
   intendedAt = 0;
   sentAt = 0;
   headersAt = 0;
+  /** the first recorded header's value (ms) of this response, for the request-times store */
+  headerMs = Number.NaN;
   status = 0;
   measured = false;
   /** the exchange ended in onComplete (a whole response), not in onError */
@@ -59,6 +61,7 @@ export class Exchange {
     this.template = t;
     this.intendedAt = intendedAt;
     this.sentAt = 0;
+    this.headerMs = Number.NaN;
     this.headersAt = 0;
     this.status = 0;
     this.answered = false;
@@ -120,7 +123,10 @@ export class Exchange {
         for (let j = 0; j < names.length; j++) {
           if (k.length === names[j].length && k.toString('latin1').toLowerCase() === names[j]) {
             const v = Number.parseFloat(raw[i + 1].toString('latin1'));
-            if (Number.isFinite(v) && v >= 0) rec.headers[j].recordValue(msToUs(v));
+            if (Number.isFinite(v) && v >= 0) {
+              rec.headers[j].recordValue(msToUs(v));
+              if (j === 0) this.headerMs = v;
+            }
           }
         }
       }
@@ -153,7 +159,7 @@ export class Exchange {
           rec.promptTokens += s.promptTokens;
           rec.completionTokens += s.completionTokens;
         }
-        if (rec.times !== null) rec.times.add(this.id, this.sentAt || this.intendedAt, end);
+        if (rec.times !== null) rec.times.add(this.id, this.sentAt || this.intendedAt, end, this.headerMs);
       }
     }
     this.answered = true;

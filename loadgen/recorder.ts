@@ -22,18 +22,25 @@ export interface ErrorEntry {
   body: string;
 }
 
-/** (id, sent_us, received_us) wall-clock µs per request, bounded; typed arrays, no objects. */
+/** (id, sent_us, received_us) wall-clock µs per request, bounded; typed arrays, no objects.
+ *  With `withHeader`, also the first recorded response header's value (µs, NaN when absent):
+ *  a gateway's own overhead figure for that very request, to pair with the ledger's. */
 export class RequestTimes {
   readonly ids: string[] = [];
   readonly sentUs: Float64Array;
   readonly receivedUs: Float64Array;
+  readonly headerUs: Float64Array | null;
   count = 0;
   overflow = 0;
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    withHeader = false,
+  ) {
     this.sentUs = new Float64Array(capacity);
     this.receivedUs = new Float64Array(capacity);
+    this.headerUs = withHeader ? new Float64Array(capacity) : null;
   }
-  add(id: string, sentMs: number, receivedMs: number): void {
+  add(id: string, sentMs: number, receivedMs: number, headerMs = Number.NaN): void {
     if (this.count >= this.capacity) {
       this.overflow++;
       return;
@@ -42,6 +49,7 @@ export class RequestTimes {
     this.ids.push(id);
     this.sentUs[this.count] = (origin + sentMs) * 1000;
     this.receivedUs[this.count] = (origin + receivedMs) * 1000;
+    if (this.headerUs !== null) this.headerUs[this.count] = headerMs * 1000;
     this.count++;
   }
 }
@@ -98,13 +106,13 @@ export class Recorder {
   readonly errorLog: ErrorLog;
   readonly times: RequestTimes | null;
 
-  constructor(opts: { names: string[]; methods: string[]; headers: string[]; open: boolean; errorLog?: { maxEntries: number; maxBytes: number }; requestTimes?: number }) {
+  constructor(opts: { names: string[]; methods: string[]; headers: string[]; open: boolean; errorLog?: { maxEntries: number; maxBytes: number }; requestTimes?: number; requestHeader?: boolean }) {
     this.latencyUncorrected = opts.open ? newHistogram() : null;
     this.headerNames = opts.headers.map((h) => h.toLowerCase());
     this.headers = this.headerNames.map(() => newHistogram());
     this.byName = opts.names.map((_n, i) => ({ latency: newHistogram(), requests: 0, failures: 0, method: opts.methods[i] }));
     this.errorLog = new ErrorLog(opts.errorLog ? opts.errorLog.maxEntries : 0, opts.errorLog ? opts.errorLog.maxBytes : 0);
-    this.times = opts.requestTimes ? new RequestTimes(opts.requestTimes) : null;
+    this.times = opts.requestTimes ? new RequestTimes(opts.requestTimes, opts.requestHeader === true && this.headerNames.length > 0) : null;
   }
 
   /** A completed exchange (any status). `ms` is corrected latency, `uncorrectedMs` from the actual send. */

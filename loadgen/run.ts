@@ -68,7 +68,7 @@ class Run extends EventEmitter implements LoadRun {
     const methods = names.map((n) => compiled.find((c) => c.name === n)!.method);
     const open = o.model.kind === 'open';
     this.names = names;
-    this.rec = new Recorder({ names, methods, headers: o.recordHeaders, open, errorLog: o.errorLog, requestTimes: o.recordRequestTimes ? o.requestTimesCapacity : 0 });
+    this.rec = new Recorder({ names, methods, headers: o.recordHeaders, open, errorLog: o.errorLog, requestTimes: o.recordRequestTimes ? o.requestTimesCapacity : 0, requestHeader: o.recordRequestHeader });
     this.t0 = performance.now();
     this.measureFrom = this.t0 + o.warmupMs;
     this.endAt = this.measureFrom + o.durationMs;

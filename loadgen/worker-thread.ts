@@ -33,7 +33,7 @@ function start(): void {
     () => {
       const rec = r.recorded()!;
       const t = r.requestTimes();
-      const times = t ? { ids: t.ids, sentUs: t.sentUs.slice(0, t.count), receivedUs: t.receivedUs.slice(0, t.count), overflow: t.overflow } : null;
+      const times = t ? { ids: t.ids, sentUs: t.sentUs.slice(0, t.count), receivedUs: t.receivedUs.slice(0, t.count), headerUs: t.headerUs ? t.headerUs.slice(0, t.count) : null, overflow: t.overflow } : null;
       const wire: RecordedWire = {
         ...rec,
         latency: encode(rec.latency),
@@ -46,7 +46,9 @@ function start(): void {
         errors: [...r.errorEntries()],
         times,
       };
-      send({ type: 'done', wire }, times ? [times.sentUs.buffer as ArrayBuffer, times.receivedUs.buffer as ArrayBuffer] : []);
+      const transfer = times ? [times.sentUs.buffer as ArrayBuffer, times.receivedUs.buffer as ArrayBuffer] : [];
+      if (times?.headerUs) transfer.push(times.headerUs.buffer as ArrayBuffer);
+      send({ type: 'done', wire }, transfer);
     },
     (err: Error) => send({ type: 'error', message: err.message }),
   );

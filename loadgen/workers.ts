@@ -29,7 +29,7 @@ export interface RecordedWire extends Omit<Recorded, 'latency' | 'latencyUncorre
   headers: string[];
   byName: Array<{ latency: string; requests: number; failures: number }>;
   errors: ErrorEntry[];
-  times: { ids: string[]; sentUs: Float64Array; receivedUs: Float64Array; overflow: number } | null;
+  times: { ids: string[]; sentUs: Float64Array; receivedUs: Float64Array; headerUs: Float64Array | null; overflow: number } | null;
 }
 
 export type WorkerMessage =
@@ -244,13 +244,16 @@ export class WorkerRun extends EventEmitter implements LoadRun {
   private mergeSideStores(wires: readonly RecordedWire[]): void {
     const opts = this.opts;
     if (opts.recordRequestTimes) {
-      const t = (this.times = new RequestTimes(opts.requestTimesCapacity));
+      const t = (this.times = new RequestTimes(opts.requestTimesCapacity, opts.recordRequestHeader && opts.recordHeaders.length > 0));
       const origin = performance.timeOrigin;
       for (const w of wires) {
         if (!w.times) continue;
         t.overflow += w.times.overflow;
         // add() takes ms since this thread's timeOrigin; the workers sent wall-clock µs
-        for (let i = 0; i < w.times.ids.length; i++) t.add(w.times.ids[i], w.times.sentUs[i] / 1000 - origin, w.times.receivedUs[i] / 1000 - origin);
+        for (let i = 0; i < w.times.ids.length; i++) {
+          const h = w.times.headerUs ? w.times.headerUs[i] / 1000 : Number.NaN;
+          t.add(w.times.ids[i], w.times.sentUs[i] / 1000 - origin, w.times.receivedUs[i] / 1000 - origin, h);
+        }
       }
     }
     if (opts.errorLog) {

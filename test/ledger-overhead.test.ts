@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { startUpstream, type StartedUpstream } from '../fake-upstream/index.js';
-import { fetchLedger, ledgerOverhead } from '../runner/targets/ledger-overhead.js';
+import { fetchLedger, headerGapsUs, ledgerOverhead } from '../runner/targets/ledger-overhead.js';
 import type { ClientTimes, LedgerRow } from '../runner/targets/types.js';
 
 function times(rows: Array<[string, number, number]>): ClientTimes {
@@ -75,6 +75,17 @@ describe('ledgerOverhead (pure join)', () => {
     assert.equal(both, first);
     assert.equal(both.matched, 2);
     assert.deepEqual([both.total.minNonZeroValue, both.total.maxValue], [400, 1400]);
+  });
+});
+
+describe('headerGapsUs (pure pairing)', () => {
+  test('per request: ledger overhead − that request\'s own header; unmatched or header-less requests left out', () => {
+    const T = 1_700_000_000_000_000;
+    const client = { ...times([['a', T, T + 1000], ['b', T + 10, T + 2010], ['c', T + 20, T + 920], ['lost', T + 30, T + 530]]), headerUs: Float64Array.from([250, 600, Number.NaN, 100]) };
+    const ledger = [row(1, 'a', T + 100, T + 700), row(2, 'b', T + 210, T + 1710), row(3, 'c', T + 320, T + 620)];
+    // a: overhead 400 − 250; b: 500 − 600 (a header above the outside view stays negative)
+    assert.deepEqual([...headerGapsUs(client, ledger)], [150, -100]);
+    assert.equal(headerGapsUs(times([['a', T, T + 1000]]), ledger).length, 0, 'no header values: nothing to pair');
   });
 });
 

@@ -102,6 +102,31 @@ test('closed model: the seed request carries its uuid as x-request-id; headers a
   const wallNowUs = (performance.timeOrigin + performance.now()) * 1000;
   assert.ok(times.sentUs[0] > wallNowUs - 10e6 && times.receivedUs[0] >= times.sentUs[0]);
   assert.equal(times.ids.length, times.count);
+  assert.equal(times.headerUs, null, 'per-request header values are opt-in: none kept by default');
+});
+
+test('closed model: recordRequestHeader keeps each request\'s header value beside its times', async (t) => {
+  const srv = await startServer((_req, res, n) => {
+    res.setHeader('x-litellm-overhead-duration-ms', String((n % 7) + 0.5));
+    res.end('{}');
+  });
+  t.after(() => srv.close());
+  const run = startLoad({
+    targets: [srv.url],
+    model: { kind: 'closed', users: 1, spawnRate: 100 },
+    durationMs: 500,
+    templates: [SEED_TEMPLATE],
+    recordHeaders: ['x-litellm-overhead-duration-ms'],
+    recordRequestTimes: true,
+    recordRequestHeader: true,
+  });
+  const r = await run.result;
+  const times = run.requestTimes()!;
+  assert.ok(times.count > 20 && times.count === r.requests, `${times.count} of ${r.requests}`);
+  const h = times.headerUs!;
+  // one user, back to back: the n-th answer measured carries (n % 7) + 0.5 for consecutive n
+  const first = Math.round(h[0] / 1000 - 0.5);
+  for (let i = 0; i < times.count; i++) assert.equal(h[i], (((first + i) % 7) + 0.5) * 1000, `request ${i}`);
 });
 
 test('closed model: failing bodies go to a bounded error log; statuses are counted', async (t) => {

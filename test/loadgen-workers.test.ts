@@ -60,6 +60,7 @@ test('workers: a closed run on 2 threads is one result — counts, histograms, s
     templates: [{ method: 'POST', path: '/', body: { n: '{{seq}}' } }],
     recordHeaders: ['x-overhead'],
     recordRequestTimes: true,
+    recordRequestHeader: true,
     workers: 2,
   });
   const seconds: number[] = [];
@@ -77,6 +78,8 @@ test('workers: a closed run on 2 threads is one result — counts, histograms, s
   assert.equal(new Set(seqs).size, seqs.length, 'no {{seq}} value sent twice across threads');
   assert.equal(srv.socketOpenedAt.length, 4);
   assert.equal(run.requestTimes()?.count, r.requests);
+  const rt = run.requestTimes()!;
+  assert.deepEqual(new Set(rt.headerUs!.subarray(0, rt.count)), new Set([3000]), 'each request\'s header value crosses from its thread');
   assert.ok(typeof r.loadgen?.cpu_us === 'number' && r.loadgen.cpu_us > 0);
 });
 

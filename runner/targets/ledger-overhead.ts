@@ -57,6 +57,29 @@ export function ledgerOverhead(times: ClientTimes, ledger: readonly LedgerRow[],
   return into;
 }
 
+/**
+ * Per request, the ledger's overhead minus the gateway's own header for that same request
+ * (µs, in request order): what the gateway's figure leaves out — the transits on both sides of
+ * it and any of its own work it does not count. Needs times recorded with their header values
+ * (loadgen recordRequestHeader); requests without a ledger entry or a header are left out.
+ * Pairing per request, rather than comparing two percentiles, keeps one request's contention
+ * on both sides of the subtraction.
+ */
+export function headerGapsUs(times: ClientTimes, ledger: readonly LedgerRow[]): Float64Array {
+  const h = times.headerUs;
+  if (!h) return new Float64Array(0);
+  const byId = new Map<string, LedgerRow>();
+  for (const e of ledger) if (e.id !== null) byId.set(e.id, e);
+  const out = new Float64Array(times.count);
+  let n = 0;
+  for (let i = 0; i < times.count; i++) {
+    const e = byId.get(times.ids[i]);
+    if (e === undefined || !Number.isFinite(h[i])) continue;
+    out[n++] = times.receivedUs[i] - times.sentUs[i] - (e.left_us - e.arrived_us) - h[i];
+  }
+  return out.slice(0, n);
+}
+
 function record(o: LedgerOverhead, h: Histogram, us: number): void {
   let v = Math.round(us);
   if (v < 1) {

@@ -12,6 +12,9 @@ export interface LoadgenRoundOptions {
   requestTimeoutMs?: number;
   /** bound of the request-times store per round */
   timesCapacity?: number;
+  /** keep each request's overhead header value beside its times (RoundOutput.times.headerUs),
+   *  to pair it with the ledger per request; off by default: nothing more is stored */
+  pairHeader?: boolean;
   /** ends the current round early (Ctrl-C): the comparison then stops between rounds */
   signal?: AbortSignal;
 }
@@ -29,6 +32,7 @@ export function loadgenRound(o: LoadgenRoundOptions): RunRound {
       ...(header ? { overheadHeader: header } : {}),
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
       recordRequestTimes: true,
+      recordRequestHeader: o.pairHeader === true && header !== undefined,
       requestTimesCapacity: o.timesCapacity ?? 500_000,
       ...(o.signal ? { signal: o.signal } : {}),
     });

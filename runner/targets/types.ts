@@ -52,6 +52,8 @@ export interface ClientTimes {
   ids: readonly string[];
   sentUs: ArrayLike<number>;
   receivedUs: ArrayLike<number>;
+  /** the target's overhead header per request, µs (NaN where absent); only when asked for */
+  headerUs?: ArrayLike<number> | null;
   count: number;
 }
 
