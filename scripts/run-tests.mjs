@@ -23,7 +23,9 @@ if (files.length === 0) {
 // measures something at sub-millisecond resolution that its issue pins down (the ledger
 // method within 0.2 ms of the proxy's header, p50 in [50, 52] ms for a 50 ms upstream): a
 // second file running beside it puts scheduler delays of a busy 2-core box into the figure,
-// so those run afterwards, one at a time, with the machine to themselves.
+// so those run afterwards, one at a time, with the machine to themselves. So do the runs whose
+// verdict depends on the load generator keeping its pace (the capacity search must end on the
+// SLO, not on a generator starved by the neighbouring file) and the saturation smoke test.
 const quiet = files.filter((f) => f.endsWith('.quiet.test.js'));
 const parallel = files.filter((f) => !f.endsWith('.quiet.test.js'));
 const run = (list, concurrency) =>

@@ -2,7 +2,8 @@
 // (2 servers × 20 ms = 100 req/s), the `direct` target, the open-model search. The 100 ms SLO's
 // frontier must land at that capacity (within the step resolution) and the search must say
 // the SLO ended it; the result must be one `bench report` reads, and its HTML must draw the
-// frontier chart.
+// frontier chart. Quiet: a generator starved by a neighbouring test file would end the search
+// on itself (`generator`), honestly, and the test would say nothing about the search.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
