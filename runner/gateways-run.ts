@@ -41,6 +41,7 @@ export async function runGatewaysScenario(s: Scenario, opts: { out?: string; log
     opts.log(`gateways: ${s.targets.length} target(s), ${rounds} round(s) of ${roundMs / 1000} s each`);
     const measured = await runGatewayComparison({
       targets: s.targets,
+      registry,
       upstreamUrl: upstream.url,
       template: gatewayTemplate(s),
       model: loadModel(s, s.load.users),

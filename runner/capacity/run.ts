@@ -54,7 +54,7 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
   try {
     const upstream = await startUpstream(registry, s.upstream, s.upstream.latency, opts.log);
     const template = gatewayTemplate(s);
-    const { started, skipped, stopAll } = await startTargets(s.targets, { upstreamUrl: upstream.url, tmpDir, model: templateModel(template), log: opts.log });
+    const { started, skipped, stopAll } = await startTargets(s.targets, { upstreamUrl: upstream.url, tmpDir, model: templateModel(template), log: opts.log, registry });
     registry.add('targets', stopAll);
     const run: StepRun = { template, connections: c.connections, onSaturation: c.onSaturation, stepMs: c.stepMs, warmupMs: c.stepWarmupMs, upstreamPid: upstream.pid, signal: ac.signal };
 

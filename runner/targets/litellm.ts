@@ -26,7 +26,7 @@ export async function start(spec: LitellmSpec, ctx: TargetContext, name = 'litel
   const port = await freePort();
   const cmd = spec.command.replaceAll('{config}', config).replaceAll('{port}', String(port));
   const env = { ...process.env, PORT: String(port), CONFIG: config, GATEBENCH_UPSTREAM_URL: `${new URL(ctx.upstreamUrl).origin}/v1` };
-  const svc = spawnService('litellm', '/bin/sh', ['-c', cmd], { env, cwd: ctx.tmpDir, termGroup: true });
+  const svc = spawnService('litellm', '/bin/sh', ['-c', cmd], { env, cwd: ctx.tmpDir, termGroup: true, onSpawn: (c) => ctx.registry?.trackChild(c) });
   // with a url as well, the command is expected to serve there (e.g. a fixed port)
   const base = spec.url ? splitBaseUrl(spec.url) : { origin: `http://127.0.0.1:${port}`, chatPath: '/chat/completions' };
   const timeout = startTimeout(spec, ctx, 180_000);

@@ -64,7 +64,7 @@ export async function start(spec: NginxSpec, ctx: TargetContext, name = 'nginx')
     const conf = join(dir, 'nginx.conf');
     await writeFile(conf, nginxConf({ dir, port, upstreamHost, keepalive: spec.keepalive ?? 64, asRoot }));
     // -e: the startup error log before the conf is read (otherwise /var/log/nginx/error.log)
-    const svc = spawnService('nginx', bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { termGroup: true });
+    const svc = spawnService('nginx', bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { termGroup: true, onSpawn: (c) => ctx.registry?.trackChild(c) });
     try {
       // any answer (the upstream's 404 for GET /) means nginx listens and reaches the upstream
       await svc.waitReady({ probe: httpProbe(`http://127.0.0.1:${port}/health`), timeoutMs: startTimeout(spec, ctx, 10_000) });

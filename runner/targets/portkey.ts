@@ -26,7 +26,7 @@ export async function start(spec: PortkeySpec, ctx: TargetContext, name = 'portk
   // a free port can be taken between our probe and Portkey's listen: try a few
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const svc = spawnService('portkey', process.execPath, [entry, '--headless', `--port=${port}`], { cwd: ctx.tmpDir, termGroup: true });
+    const svc = spawnService('portkey', process.execPath, [entry, '--headless', `--port=${port}`], { cwd: ctx.tmpDir, termGroup: true, onSpawn: (c) => ctx.registry?.trackChild(c) });
     try {
       await svc.waitReady({ line: (l) => (l.includes('Ready for connections') ? true : null), timeoutMs: startTimeout(spec, ctx, 30_000) });
     } catch (err) {

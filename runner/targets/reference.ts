@@ -25,6 +25,7 @@ export async function start(spec: ReferenceSpec, ctx: TargetContext, name = 'ref
     env: { ...process.env, GATEBENCH_UPSTREAM_URL: `${new URL(ctx.upstreamUrl).origin}/v1` },
     cwd: ctx.tmpDir,
     timeoutMs: startTimeout(spec, ctx, 60_000),
+    ...(ctx.registry ? { registry: ctx.registry } : {}),
   });
   return {
     name,

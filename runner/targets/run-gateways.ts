@@ -11,9 +11,12 @@ import { startTargets } from './index.js';
 import { loadgenRound } from './loadgen-round.js';
 import type { GatewayTargetSpec } from './targets-schema.js';
 import type { RunRound } from './types.js';
+import type { Registry } from '../services/registry.js';
 
 export interface GatewayRunOptions {
   targets: readonly GatewayTargetSpec[];
+  /** the run's registry, for its last-resort kill of the targets' processes */
+  registry?: Registry;
   upstreamUrl: string;
   template: RequestTemplateConfig;
   model: ClosedModelConfig | OpenModelConfig;
@@ -44,7 +47,7 @@ export function defaultRoundWarmupMs(model: ClosedModelConfig | OpenModelConfig)
 
 export async function runGatewayComparison(opts: GatewayRunOptions): Promise<Comparison> {
   const tmpDir = await mkdtemp(join(tmpdir(), 'gatebench-targets-'));
-  const { started, skipped, stopAll } = await startTargets(opts.targets, { upstreamUrl: opts.upstreamUrl, tmpDir, model: templateModel(opts.template), log: opts.log });
+  const { started, skipped, stopAll } = await startTargets(opts.targets, { upstreamUrl: opts.upstreamUrl, tmpDir, model: templateModel(opts.template), log: opts.log, ...(opts.registry ? { registry: opts.registry } : {}) });
   try {
     return await runComparison({
       targets: started,

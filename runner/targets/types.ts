@@ -3,6 +3,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { LoadgenSelf } from '../../lib/result.js';
 import { parseDurationMs } from '../../lib/duration.js';
+import type { Registry } from '../services/registry.js';
 
 export const TARGET_KINDS = ['reference', 'portkey', 'nginx', 'direct', 'url', 'litellm'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -19,6 +20,9 @@ export interface TargetContext {
   startTimeoutMs?: number;
   /** progress lines (stderr); never on the hot path */
   log?: (line: string) => void;
+  /** the run's registry: every process a target starts is tracked, so a second Ctrl-C (the
+   *  registry's synchronous last resort) reaches it too */
+  registry?: Registry;
 }
 
 export interface StartedTarget {
