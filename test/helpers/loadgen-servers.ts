@@ -1,6 +1,7 @@
 // Tiny real node:http servers for the load generator's tests (port 0, closed in after()).
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { freePort } from '../../lib/process.js';
 
 export interface TestServer {
   url: string;
@@ -61,12 +62,6 @@ export function startServer(handler?: Handler, keep = 50): Promise<TestServer> {
 }
 
 /** A port nothing listens on (bound, then closed). */
-export function refusedUrl(): Promise<string> {
-  return new Promise((resolve) => {
-    const s = http.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(`http://127.0.0.1:${port}`));
-    });
-  });
+export async function refusedUrl(): Promise<string> {
+  return `http://127.0.0.1:${await freePort()}`;
 }

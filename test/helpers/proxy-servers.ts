@@ -1,10 +1,10 @@
 // Real servers for the proxy tests: the fake upstream, a proxy from a config object, tiny
 // node:http servers for precise faults, and a port nothing listens on. Each returns close().
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { startUpstream, type StartedUpstream, type UpstreamOptions } from '../../fake-upstream/index.js';
 import type { ProxyHooks } from '../../proxy/hooks.js';
 import { createProxy, parseProxyConfig, type Proxy, type ProxyPlugin } from '../../proxy/index.js';
+import { freePort } from '../../lib/process.js';
 
 export const MASTER_KEY = 'sk-test-master-1234';
 
@@ -58,13 +58,8 @@ export function tinyServer(handler: (req: IncomingMessage, res: ServerResponse) 
 }
 
 /** A URL on a port that was free a moment ago: connecting to it is refused. */
-export function refusedUrl(): Promise<string> {
-  return new Promise((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(`http://127.0.0.1:${port}`));
-    });
-  });
+export async function refusedUrl(): Promise<string> {
+  return `http://127.0.0.1:${await freePort()}`;
 }
 
 export function chatBody(model = 'fake-openai-endpoint', extra: Record<string, unknown> = {}): string {
