@@ -2,7 +2,6 @@
 // the measuring): one fake upstream from the scenario, the scenario's load, the rounds of
 // its `compare:` section. The outcome is an ordinary result (`gatebench/result@1`) whose
 // variants are the targets, written like any run's (result.json, report.md, report.html).
-import { EXIT_INTERRUPTED } from '../lib/exit-codes.js';
 import { join, resolve } from 'node:path';
 import { machineInfo } from '../lib/machine.js';
 import { RESULT_SCHEMA, type RunResult } from '../lib/result.js';
@@ -13,27 +12,14 @@ import { Registry } from './services/registry.js';
 import { startUpstream } from './services/upstream.js';
 import { runGatewayComparison } from './targets/run-gateways.js';
 import { roundPlan } from './targets/targets-schema.js';
+import { handleInterrupts } from './interrupt.js';
 
 export async function runGatewaysScenario(s: Scenario, opts: { out?: string; log: (m: string) => void; handleSigint: boolean }): Promise<RunOutcome> {
   const start = new Date();
   const runId = makeRunId(s.name, start);
   const outDir = resolve(opts.out ?? join('results', runId));
   const registry = new Registry();
-  const ac = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) {
-      registry.killSync();
-      process.exit(EXIT_INTERRUPTED);
-    }
-    interrupted = true;
-    opts.log('interrupted: stopping the load and tearing everything down (Ctrl-C again to kill now)');
-    ac.abort();
-  };
-  if (opts.handleSigint) {
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
-  }
+  const stop = handleInterrupts(registry, opts.log, 'the load', opts.handleSigint);
   const { rounds, roundMs } = roundPlan(s.load.durationMs, s.compare);
   const errors: string[] = [];
   try {
@@ -49,7 +35,7 @@ export async function runGatewaysScenario(s: Scenario, opts: { out?: string; log
       roundMs,
       warmupMs: s.warmup.durationMs,
       log: opts.log,
-      signal: ac.signal,
+      signal: stop.signal,
       upstreamPid: upstream.pid,
     });
     const result: RunResult = {
@@ -59,18 +45,15 @@ export async function runGatewaysScenario(s: Scenario, opts: { out?: string; log
       machine: machineInfo(),
       start_time: start.toISOString(),
       end_time: new Date().toISOString(),
-      ...(interrupted ? { partial: true } : {}),
+      ...(stop.interrupted() ? { partial: true } : {}),
       variants: measured.variants,
       comparison: measured.comparison,
     };
     const files = writeResultFiles(result, outDir);
-    return { result, dir: outDir, files, interrupted, errors };
+    return { result, dir: outDir, files, interrupted: stop.interrupted(), errors };
   } finally {
     errors.push(...(await registry.teardown()));
     for (const e of errors) opts.log(`teardown: ${e}`);
-    if (opts.handleSigint) {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
-    }
+    stop.dispose();
   }
 }

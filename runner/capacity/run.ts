@@ -7,7 +7,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXIT_INTERRUPTED } from '../../lib/exit-codes.js';
 import { machineInfo } from '../../lib/machine.js';
 import { RESULT_SCHEMA, type CapacityExtras, type RunResult, type VariantResult } from '../../lib/result.js';
 import { gatewayTemplate } from '../load-options.js';
@@ -22,6 +21,7 @@ import type { StartedTarget } from '../targets/types.js';
 import { newSearch, nextRate, recordStep } from './search.js';
 import { measureStep, openLoad, type StepRun } from './step.js';
 import { capacityVariant, type TargetSearch } from './variants.js';
+import { handleInterrupts } from '../interrupt.js';
 
 /** The floor's load lasts at most this long (it is a reference, not a search). */
 const FLOOR_MAX_MS = 3000;
@@ -34,21 +34,7 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
   const runId = makeRunId(s.name, start);
   const outDir = resolve(opts.out ?? join('results', runId));
   const registry = new Registry();
-  const ac = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) {
-      registry.killSync();
-      process.exit(EXIT_INTERRUPTED);
-    }
-    interrupted = true;
-    opts.log('interrupted: stopping the step and tearing everything down (Ctrl-C again to kill now)');
-    ac.abort();
-  };
-  if (opts.handleSigint) {
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
-  }
+  const stop = handleInterrupts(registry, opts.log, 'the step', opts.handleSigint);
   const errors: string[] = [];
   const tmpDir = await mkdtemp(join(tmpdir(), 'gatebench-capacity-'));
   try {
@@ -56,7 +42,7 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
     const template = gatewayTemplate(s);
     const { started, skipped, stopAll } = await startTargets(s.targets, { upstreamUrl: upstream.url, tmpDir, model: templateModel(template), log: opts.log, registry });
     registry.add('targets', stopAll);
-    const run: StepRun = { template, connections: c.connections, onSaturation: c.onSaturation, stepMs: c.stepMs, warmupMs: c.stepWarmupMs, upstreamPid: upstream.pid, signal: ac.signal };
+    const run: StepRun = { template, connections: c.connections, onSaturation: c.onSaturation, stepMs: c.stepMs, warmupMs: c.stepWarmupMs, upstreamPid: upstream.pid, signal: stop.signal };
 
     // the rig's floor: generator + loopback + upstream, with no gateway in between
     const straight = (await direct.start({ type: 'direct' }, { upstreamUrl: upstream.url, tmpDir })) as StartedTarget;
@@ -65,7 +51,7 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
     // connection set-up would otherwise land in its first step, the start rate's, and break
     // its lowest SLOs there (seen: the reference "< 100 req/s" at 5 ms, cold)
     for (const t of [straight, ...started]) {
-      if (ac.signal.aborted) break;
+      if (stop.signal.aborted) break;
       await openLoad(t, floorRate, { ...run, stepMs: WARM_MS, warmupMs: 0 });
     }
     const fl = await openLoad(straight, floorRate, { ...run, stepMs: Math.min(c.stepMs, FLOOR_MAX_MS) });
@@ -74,14 +60,14 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
 
     const searches: TargetSearch[] = started.map((target) => ({ target, state: newSearch(c.search), outcomes: [] }));
     opts.log(`capacity: ${started.length} target(s), steps of ${c.stepMs / 1000} s (+${c.stepWarmupMs / 1000} s warm-up), at most ${c.search.maxSteps} each`);
-    for (let turn = 1; !ac.signal.aborted; turn++) {
+    for (let turn = 1; !stop.signal.aborted; turn++) {
       let measured = 0;
       for (const t of searches) {
-        if (ac.signal.aborted) break;
+        if (stop.signal.aborted) break;
         const rate = nextRate(t.state);
         if (rate === null) continue;
         const o = await measureStep(t.target, rate, floor.latency_p50_ms, run);
-        if (ac.signal.aborted) break; // a cut step is no measurement
+        if (stop.signal.aborted) break; // a cut step is no measurement
         const step = recordStep(t.state, o.measure);
         t.outcomes.push(o);
         measured++;
@@ -99,19 +85,16 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
       machine: machineInfo(),
       start_time: start.toISOString(),
       end_time: new Date().toISOString(),
-      ...(interrupted ? { partial: true } : {}),
+      ...(stop.interrupted() ? { partial: true } : {}),
       variants,
       capacity_search: { order: started.map((t) => t.name), skipped },
     };
     const files = writeResultFiles(result, outDir);
-    return { result, dir: outDir, files, interrupted, errors };
+    return { result, dir: outDir, files, interrupted: stop.interrupted(), errors };
   } finally {
     errors.push(...(await registry.teardown()));
     for (const e of errors) opts.log(`teardown: ${e}`);
     await rm(tmpDir, { recursive: true, force: true });
-    if (opts.handleSigint) {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
-    }
+    stop.dispose();
   }
 }
