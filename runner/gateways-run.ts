@@ -3,10 +3,9 @@
 // its `compare:` section. The outcome is an ordinary result (`gatebench/result@1`) whose
 // variants are the targets, written like any run's (result.json, report.md, report.html).
 import { join, resolve } from 'node:path';
-import { machineInfo } from '../lib/machine.js';
-import { RESULT_SCHEMA, type RunResult } from '../lib/result.js';
+import type { RunResult } from '../lib/result.js';
 import { gatewayTemplate, loadModel } from './load-options.js';
-import { makeRunId, writeResultFiles, type RunOutcome } from './run.js';
+import { makeRunId, resultHead, writeResultFiles, type RunOutcome } from './run.js';
 import type { Scenario } from './scenario-load.js';
 import { Registry } from './services/registry.js';
 import { startUpstream } from './services/upstream.js';
@@ -39,13 +38,7 @@ export async function runGatewaysScenario(s: Scenario, opts: { out?: string; log
       upstreamPid: upstream.pid,
     });
     const result: RunResult = {
-      schema: RESULT_SCHEMA,
-      scenario: s.file,
-      run_id: runId,
-      machine: machineInfo(),
-      start_time: start.toISOString(),
-      end_time: new Date().toISOString(),
-      ...(stop.interrupted() ? { partial: true } : {}),
+      ...resultHead(s.file, runId, start, stop.interrupted()),
       variants: measured.variants,
       comparison: measured.comparison,
     };

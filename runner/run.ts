@@ -49,6 +49,19 @@ export interface RunOutcome {
   errors: string[];
 }
 
+/** The fields every result of a run begins with: the run's identity, machine and times (`partial` when cut short). */
+export function resultHead(scenarioFile: string, runId: string, start: Date, partial: boolean, machine = machineInfo()): Omit<RunResult, 'variants'> {
+  return {
+    schema: RESULT_SCHEMA,
+    scenario: scenarioFile,
+    run_id: runId,
+    machine,
+    start_time: start.toISOString(),
+    end_time: new Date().toISOString(),
+    ...(partial ? { partial: true } : {}),
+  };
+}
+
 export function makeRunId(name: string, now = new Date()): string {
   return `${now.toISOString().replace(/[:.]/g, '-').replace(/Z$/, '')}-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
@@ -187,13 +200,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   }
   for (const e of errors) log(`teardown: ${e}`);
   const result: RunResult = {
-    schema: RESULT_SCHEMA,
-    scenario: scenario.file,
-    run_id: runId,
-    machine,
-    start_time: start.toISOString(),
-    end_time: new Date().toISOString(),
-    ...(interrupted || failure ? { partial: true } : {}),
+    ...resultHead(scenario.file, runId, start, Boolean(interrupted || failure), machine),
     variants: results,
     ...(opts.shard && shardInfo(opts.shard, hostname()) ? { shard: shardInfo(opts.shard, hostname()), thresholds: scenario.thresholds } : {}),
   };

@@ -7,10 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { machineInfo } from '../../lib/machine.js';
-import { RESULT_SCHEMA, type CapacityExtras, type RunResult, type VariantResult } from '../../lib/result.js';
+import type { CapacityExtras, RunResult, VariantResult } from '../../lib/result.js';
 import { gatewayTemplate } from '../load-options.js';
-import { makeRunId, writeResultFiles, type RunOutcome } from '../run.js';
+import { makeRunId, resultHead, writeResultFiles, type RunOutcome } from '../run.js';
 import type { Scenario } from '../scenario-load.js';
 import { Registry } from '../services/registry.js';
 import { startUpstream } from '../services/upstream.js';
@@ -79,13 +78,7 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
 
     const variants = searches.map((t) => capacityVariant(t, c, floor)).filter((v): v is VariantResult => v !== null);
     const result: RunResult = {
-      schema: RESULT_SCHEMA,
-      scenario: s.file,
-      run_id: runId,
-      machine: machineInfo(),
-      start_time: start.toISOString(),
-      end_time: new Date().toISOString(),
-      ...(stop.interrupted() ? { partial: true } : {}),
+      ...resultHead(s.file, runId, start, stop.interrupted()),
       variants,
       capacity_search: { order: started.map((t) => t.name), skipped },
     };
