@@ -108,6 +108,7 @@ export class Upstream {
       byRoute,
       byStatus,
       sinks: this.sinks.snapshot(),
+      ...(this.sinks.tenants.size > 0 ? { sinks_by_tenant: this.sinks.byTenant() } : {}),
       ledger: { size: this.ledger.size, dropped: this.ledger.dropped, capacity: this.ledger.capacity },
     };
   }

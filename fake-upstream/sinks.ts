@@ -2,7 +2,9 @@
 // and traces here, and the counts tell the runner whether nothing was lost.
 //   GCS JSON API media upload   POST /upload/storage/v1/b/:bucket/o?uploadType=media&name=…
 //   LangSmith                   POST /runs/batch {post:[…], patch:[…]}, POST /runs
-//   generic webhook             POST /webhook
+//   generic webhook             POST /webhook[?tenant=…]
+// Items are also counted per tenant — the bucket, the LangSmith API key, the webhook's
+// `tenant` — so that several gateways sharing one upstream are each checked for loss.
 import { createHash } from 'node:crypto';
 import type { SinkCount } from './types.js';
 import { R_GCS, R_LS_BATCH, R_LS_RUN } from './routes.js';
@@ -13,15 +15,23 @@ export class SinkCounters {
   gcs: SinkCount = { requests: 0, items: 0, bytes: 0 };
   langsmith: SinkCount = { requests: 0, items: 0, bytes: 0 };
   webhook: SinkCount = { requests: 0, items: 0, bytes: 0 };
+  tenants = new Map<string, { gcs: number; langsmith: number; webhook: number }>();
 
   snapshot(): { gcs: SinkCount; langsmith: SinkCount; webhook: SinkCount } {
     return { gcs: { ...this.gcs }, langsmith: { ...this.langsmith }, webhook: { ...this.webhook } };
+  }
+
+  byTenant(): Record<string, { gcs: number; langsmith: number; webhook: number }> {
+    const out: Record<string, { gcs: number; langsmith: number; webhook: number }> = {};
+    for (const [k, v] of this.tenants) out[k] = { ...v };
+    return out;
   }
 
   reset(): void {
     this.gcs = { requests: 0, items: 0, bytes: 0 };
     this.langsmith = { requests: 0, items: 0, bytes: 0 };
     this.webhook = { requests: 0, items: 0, bytes: 0 };
+    this.tenants.clear();
   }
 }
 
@@ -29,6 +39,18 @@ function count(c: SinkCount, items: number, bytes: number): void {
   c.requests++;
   c.items += items;
   c.bytes += bytes;
+}
+
+function countTenant(up: Upstream, tenant: string | null | undefined, sink: 'gcs' | 'langsmith' | 'webhook', items: number): void {
+  if (!tenant || items === 0) return;
+  let t = up.sinks.tenants.get(tenant);
+  if (!t) up.sinks.tenants.set(tenant, (t = { gcs: 0, langsmith: 0, webhook: 0 }));
+  t[sink] += items;
+}
+
+function header(req: UpReq, name: string): string | null {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : null;
 }
 
 /** Non-empty lines of an NDJSON body (whitespace-only lines do not count). */
@@ -76,11 +98,13 @@ export function handleSinkBody(up: Upstream, req: UpReq, res: UpRes, body: Buffe
     }
     if (route === R_LS_RUN) {
       count(up.sinks.langsmith, 1, body.length);
+      countTenant(up, header(req, 'x-api-key'), 'langsmith', 1);
       return send(res, 202, '{"message":"Run created"}');
     }
     const { post, patch } = json as { post?: unknown; patch?: unknown };
     const items = (Array.isArray(post) ? post.length : 0) + (Array.isArray(patch) ? patch.length : 0);
     count(up.sinks.langsmith, items, body.length);
+    countTenant(up, header(req, 'x-api-key'), 'langsmith', items);
     return send(res, 202, '{"message":"Runs batch ingested"}');
   }
   // R_WEBHOOK: any body; a JSON array counts its elements.
@@ -90,6 +114,8 @@ export function handleSinkBody(up: Upstream, req: UpReq, res: UpRes, body: Buffe
     if (Array.isArray(json)) items = json.length;
   }
   count(up.sinks.webhook, items, body.length);
+  const q = url.indexOf('?');
+  countTenant(up, q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('tenant'), 'webhook', items);
   send(res, 200, '{"ok":true}');
 }
 
@@ -108,7 +134,9 @@ function gcsUpload(up: Upstream, req: UpReq, res: UpRes, body: Buffer, url: stri
     count(up.sinks.gcs, 0, body.length);
     return gcsError(res, 400, 'Required parameter: name', 'required');
   }
-  count(up.sinks.gcs, countNdjsonLines(body), body.length);
+  const lines = countNdjsonLines(body);
+  count(up.sinks.gcs, lines, body.length);
+  countTenant(up, bucket, 'gcs', lines);
   const now = new Date().toISOString();
   const generation = String(Date.now() * 1000);
   const md5 = createHash('md5').update(body).digest('base64');

@@ -45,6 +45,9 @@ export interface UpstreamStats {
   byRoute: Record<string, number>;
   byStatus: Record<string, number>;
   sinks: { gcs: SinkCount; langsmith: SinkCount; webhook: SinkCount };
+  /** items per sink and tenant (the GCS bucket, the LangSmith API key, the webhook's ?tenant=):
+   *  gateways running side by side on one upstream are told apart (interleaved variants) */
+  sinks_by_tenant?: Record<string, { gcs: number; langsmith: number; webhook: number }>;
   ledger: { size: number; dropped: number; capacity: number };
 }
 

@@ -133,6 +133,35 @@ export interface VariantResult {
   gateway?: GatewayExtras;
   /** set on the variants of a capacity search (a scenario with `capacity:`): the target's frontier and curve */
   capacity?: CapacityExtras;
+  /** set when the variants ran interleaved in rounds (`interleaved` on the run): this variant's
+   *  figures round by round, in round order, which the findings compare pairwise (a difference
+   *  is stated only when its interval over the rounds excludes no change) */
+  rounds?: RoundFigures[];
+}
+
+/** One variant's figures over one round of an interleaved run. */
+export interface RoundFigures {
+  requests: number;
+  rps: number;
+  latency_p50_ms: number;
+  latency_p99_ms: number;
+  /** the gateway's overhead header, when it sends one */
+  overhead_p50_ms: number | null;
+  overhead_p99_ms: number | null;
+  /** the gateway's CPU over the round, per request answered */
+  cpu_us_per_req: number | null;
+}
+
+/** How an interleaved run was laid out (runner/interleave): every variant's proxy up at once,
+ *  then `rounds` rounds in which each variant in turn gets `round_ms` of measured load. */
+export interface InterleavedExtras {
+  rounds: number;
+  round_ms: number;
+  /** unmeasured ramp-up at the start of each round (the closed model's spawn time) */
+  ramp_ms: number;
+  /** one unmeasured load per variant before the first round */
+  warmup_ms: number;
+  order: string[];
 }
 
 /** One point of a capacity frontier: the highest offered rate whose p99 kept one SLO (runner/capacity/frontier.ts). */
@@ -249,6 +278,8 @@ export interface RunResult {
   variants: VariantResult[];
   /** set when the run was a gateway comparison; its variants are the targets */
   comparison?: ComparisonExtras;
+  /** set when the variants of a matrix ran interleaved in rounds (each variant has `rounds`) */
+  interleaved?: InterleavedExtras;
   /** set when the run was a capacity search: its variants are the targets, each with `capacity` */
   capacity_search?: { order: string[]; skipped: { name: string; target: string; unavailable: string }[] };
   /** a shard's result: which share of the run it is */

@@ -54,7 +54,7 @@ export function mergeSeries(parts: readonly Part[]): { series: SecondSample[]; s
 }
 
 /** The worst shard's figures (CPU %, event-loop delay, RSS) and the sum of their CPU time. */
-function mergeSelf(parts: readonly Part[]): LoadgenSelf {
+function mergeSelf(parts: readonly Pick<Part, 'v'>[]): LoadgenSelf {
   const selfs = parts.map((p) => p.v.loadgen);
   const cpuUs = selfs.every((s) => typeof s.cpu_us === 'number') ? selfs.reduce((a, s) => a + s.cpu_us!, 0) : undefined;
   return {
@@ -96,12 +96,16 @@ function mergeGateway(parts: readonly Part[], notes: string[]): Partial<VariantR
   return out;
 }
 
-function mergeVariant(name: string, parts: readonly Part[], runNotes: readonly string[]): VariantResult {
+/**
+ * The figures of several load results over the same load, as one: histograms added, counts
+ * summed, then the generator's own aggregate(). `durationS` and the per-second series are the
+ * caller's (shards overlap in time; an interleaved variant's rounds follow one another).
+ * Each part judged its own generator: the sum is not re-judged.
+ */
+export function addLoadResults(parts: readonly Pick<Part, 'v'>[], durationS: number, series: SecondSample[]): VariantResult {
   const v0 = parts[0].v;
   const names = (v0.by_name ?? []).map((b) => b.name);
   const headerNames = [...new Set(parts.flatMap((p) => Object.keys(p.v.histograms.headers)))];
-  const { series, seconds } = mergeSeries(parts);
-  const notes: string[] = [];
   const recorded: Recorded = {
     names,
     methods: (v0.by_name ?? []).map((b) => b.type),
@@ -124,12 +128,10 @@ function mergeVariant(name: string, parts: readonly Part[], runNotes: readonly s
     promptTokens: parts.reduce((a, p) => a + (p.v.tokens?.prompt ?? 0), 0),
     completionTokens: parts.reduce((a, p) => a + (p.v.tokens?.completion ?? 0), 0),
     open: parts.every((p) => p.v.open_model) ? { intended: 0, late: 0, dropped: 0 } : null,
-    // the merged window runs from the earliest shard's start to the latest shard's end
-    durationS: Math.max(...parts.map((p) => p.offsetS + p.v.duration_s)),
+    durationS,
     timeseries: series,
     overheadHeader: typeof v0.settings.overhead_header === 'string' ? v0.settings.overhead_header : OVERHEAD_HEADER,
     self: mergeSelf(parts),
-    // each shard judged its own generator; the merged figures are not re-judged
     limits: { cpuPercent: Infinity, eventLoopP99Ms: Infinity },
   };
   for (const p of parts) {
@@ -141,8 +143,16 @@ function mergeVariant(name: string, parts: readonly Part[], runNotes: readonly s
       recorded.open.dropped += p.v.open_model.dropped;
     }
   }
+  return aggregate(recorded);
+}
+
+function mergeVariant(name: string, parts: readonly Part[], runNotes: readonly string[]): VariantResult {
+  const v0 = parts[0].v;
+  const { series, seconds } = mergeSeries(parts);
+  const notes: string[] = [];
+  // the merged window runs from the earliest shard's start to the latest shard's end
+  const result = addLoadResults(parts, Math.max(...parts.map((p) => p.offsetS + p.v.duration_s)), series);
   if (!seconds) notes.push('per-second p50/p99 are null where a shard kept no per-second histogram');
-  const result = aggregate(recorded);
   const reasons = parts.flatMap((p) => p.v.unreliable_reasons.map((r) => `${p.label}: ${r}`));
   const shardNotes = [...new Set(parts.flatMap((p) => p.v.notes ?? []))];
   const gateway = mergeGateway(parts, notes);

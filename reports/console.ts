@@ -65,7 +65,7 @@ export function renderConsole(r: RunResult): string {
     out.push('');
     out.push('Findings');
     for (const line of f) out.push(`- ${line}`);
-    if (omitted.pairs > 0) out.push(`- (${omitted.pairs} smaller difference(s) between variants in report.md and report.html)`);
+    if (omitted.pairs > 0) out.push(`- (${omitted.pairs} more pair(s) of variants, smaller or with no measurable difference, in report.md and report.html)`);
   }
   const n = notes(r);
   if (n.length > 0) {

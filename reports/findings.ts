@@ -5,6 +5,7 @@ import type { RunResult, VariantResult } from '../lib/result.js';
 import { change, int, ms, rps } from './format.js';
 import { totalFailures } from './tables.js';
 import { directFinding, rigAdvice, steadyFinding } from './rig.js';
+import { describePaired, pairedChange } from './paired.js';
 
 const MAX_PAIRS = 24;
 
@@ -49,14 +50,15 @@ export function describeChange(a: VariantResult, b: VariantResult): string {
 }
 
 /**
- * The findings. Pairs of variants first, largest p99 change first; `maxPairs` keeps the console
- * to the few largest (the Markdown and HTML get them all) and `omitted` counts what it left out.
+ * The findings. Pairs of variants first, largest p99 change first (interleaved variants: the
+ * largest paired change, reports/paired.ts); `maxPairs` keeps the console to the few largest
+ * real ones (the Markdown and HTML get them all) and `omitted` counts what it left out.
  * A pair with an unreliable side says so: sequential variants on a saturated machine differ by
  * drift and contention as much as by their setting.
  */
 export function findings(r: RunResult, o: { maxPairs?: number; omitted?: { pairs: number } } = {}): string[] {
   const out: string[] = [];
-  const pairFindings: { text: string; size: number }[] = [];
+  const pairFindings: { text: string; size: number; real: boolean }[] = [];
   const vs = r.variants;
   const axes = vs.map((v) => parseAxes(v.name));
   // The first value seen of each key is that key's base.
@@ -78,13 +80,23 @@ export function findings(r: RunResult, o: { maxPairs?: number; omitted?: { pairs
       const rest = keys.filter((k: string) => k !== key).map((k: string) => `${k}=${bi[k]}`).join(',');
       const shaky = [vs[i], vs[j]].filter((v) => !v.reliable).map((v) => v.name);
       const caveat = shaky.length ? ` (not to be read as the setting's effect: ${shaky.join(' and ')} unreliable — see the notes)` : '';
-      const size = Math.abs(ratio(vs[i].latency_ms.p99, vs[j].latency_ms.p99) ?? 0);
-      pairFindings.push({ text: `${pairLabel(key, bi[key], bj[key], rest)}: ${describeChange(vs[i], vs[j])}${caveat}.`, size: shaky.length ? size / 10 : size });
+      // interleaved variants are judged round by round: only what the rounds agree on is stated
+      const paired = pairedChange(vs[i], vs[j]);
+      if (paired) {
+        const size = paired.size;
+        pairFindings.push({ text: `${pairLabel(key, bi[key], bj[key], rest)}: ${describePaired(paired)}${caveat}.`, size: shaky.length ? size / 10 : size, real: size > 0 });
+      } else {
+        const size = Math.abs(ratio(vs[i].latency_ms.p99, vs[j].latency_ms.p99) ?? 0);
+        pairFindings.push({ text: `${pairLabel(key, bi[key], bj[key], rest)}: ${describeChange(vs[i], vs[j])}${caveat}.`, size: shaky.length ? size / 10 : size, real: true });
+      }
       pairs++;
     }
   }
   const keep = o.maxPairs ?? MAX_PAIRS;
-  const ranked = keep < pairFindings.length ? [...pairFindings].sort((a, b) => b.size - a.size).slice(0, keep) : pairFindings;
+  // a short list (the console) keeps the largest real effects only: "no measurable difference"
+  // pairs are in the full list (Markdown, HTML)
+  const candidates = o.maxPairs !== undefined ? pairFindings.filter((p) => p.real) : pairFindings;
+  const ranked = keep < candidates.length || candidates !== pairFindings ? [...candidates].sort((a, b) => b.size - a.size).slice(0, keep) : candidates;
   if (o.omitted) o.omitted.pairs = pairFindings.length - ranked.length;
   for (const p of ranked) out.push(p.text);
   for (const v of vs) {

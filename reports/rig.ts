@@ -106,7 +106,7 @@ export function directFinding(v: VariantResult): string | null {
   const header = h ? `; its own header says ${ms(h.p50)} ms and ${ms(h.p99)} ms` : '';
   return (
     `${v.name}: the gateway added ${ms(od.p50)} ms at p50 and ${ms(od.p99)} ms at p99 over going direct` +
-    ` (ledger overhead ${ms(v.overhead_ledger_ms?.p50)} / ${ms(v.overhead_ledger_ms?.p99)} ms minus the rig's floor going direct, ${ms(d.overhead_ledger_ms.p50)} / ${ms(d.overhead_ledger_ms.p99)} ms, measured right before and after it)${header}.`
+    ` (ledger overhead ${ms(v.overhead_ledger_ms?.p50)} / ${ms(v.overhead_ledger_ms?.p99)} ms minus the rig's floor going direct, ${ms(d.overhead_ledger_ms.p50)} / ${ms(d.overhead_ledger_ms.p99)} ms, measured ${v.rounds ? 'in every round beside it' : 'right before and after it'})${header}.`
   );
 }
 

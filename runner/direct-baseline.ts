@@ -29,9 +29,10 @@ export function emptyDirect(): DirectAcc {
  * One half of the baseline into `acc`. The caller resets the upstream's counters after the first
  * half (these requests are no gateway's) and runs the second after reading them.
  */
-export async function runDirectHalf(acc: DirectAcc, s: Scenario, users: number, upstreamUrl: string, key: string, signal: AbortSignal, log: (m: string) => void, which: string): Promise<void> {
+export async function runDirectHalf(acc: DirectAcc, s: Scenario, users: number, upstreamUrl: string, key: string, signal: AbortSignal, log: (m: string) => void, which: string, slice?: { durationMs: number; warmupMs: number }): Promise<void> {
   if (signal.aborted) return;
-  const plan = directPlan(s.load.durationMs, s.warmup.durationMs);
+  // an interleaved run gives the baseline a slice of every round instead of two halves
+  const plan = slice ?? directPlan(s.load.durationMs, s.warmup.durationMs);
   log(`direct baseline (${which}): the same load straight to the upstream, warm-up ${plan.warmupMs / 1000} s, measured ${plan.durationMs / 1000} s`);
   const seq = (await fetchLedger(upstreamUrl)).next;
   const opts = loadOptionsFor(s, users, [new URL(upstreamUrl).origin], key, signal, false);

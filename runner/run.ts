@@ -9,7 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { machineInfo } from '../lib/machine.js';
-import { RESULT_SCHEMA, type RunResult, type VariantResult } from '../lib/result.js';
+import { RESULT_SCHEMA, type InterleavedExtras, type RunResult, type VariantResult } from '../lib/result.js';
 import { renderHtml } from '../reports/html.js';
 import { renderMarkdown } from '../reports/markdown.js';
 import { expandMatrix, filterVariants, type Variant } from './matrix.js';
@@ -21,6 +21,8 @@ import { parseProxyConfig } from '../proxy/config.js';
 import { Registry } from './services/registry.js';
 import { startUpstream, type UpstreamHandle } from './services/upstream.js';
 import { runVariant } from './variant.js';
+import { runInterleaved } from './interleave/run.js';
+import { interleaves } from './interleave/plan.js';
 import { shardInfo, type ShardRun } from '../shard/run-share.js';
 import { hostname } from 'node:os';
 
@@ -150,13 +152,20 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const results: VariantResult[] = [];
   const errors: string[] = [];
   let failure: unknown = null;
+  let interleaved: InterleavedExtras | null = null;
   try {
     const dir = await mkdtemp(join(tmpdir(), 'gb-run-'));
     registry.trackDir(dir);
     log(`run ${runId}: ${plan.variants.length} variant(s) of ${scenario.file} (temp ${dir})`);
+    if (interleaves(plan.variants.length, scenario.compare, opts.shard !== undefined)) {
+      // a matrix: variants side by side in rounds, so their differences are paired (runner/interleave)
+      const out = await runInterleaved(plan, { registry, runId: runId.replace(/[^A-Za-z0-9]/g, '').slice(-24), dir, cpus: machine.cpus, signal: ac.signal, directBaseline: opts.directBaseline ?? true, log });
+      results.push(...out.variants);
+      interleaved = out.interleaved;
+    }
     const postgres = new Map<string, PostgresHandle>();
     let upstream: UpstreamHandle | null = null;
-    for (let i = 0; i < plan.variants.length && !ac.signal.aborted; i++) {
+    for (let i = 0; i < plan.variants.length && !ac.signal.aborted && interleaved === null; i++) {
       const v = plan.variants[i];
       log(`── variant ${i + 1}/${plan.variants.length}: ${v.name}`);
       let pg = postgres.get(v.settings.database);
@@ -202,6 +211,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const result: RunResult = {
     ...resultHead(scenario.file, runId, start, Boolean(interrupted || failure), machine),
     variants: results,
+    ...(interleaved ? { interleaved } : {}),
     ...(opts.shard && shardInfo(opts.shard, hostname()) ? { shard: shardInfo(opts.shard, hostname()), thresholds: scenario.thresholds } : {}),
   };
   if (failure) {

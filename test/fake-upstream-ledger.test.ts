@@ -178,3 +178,24 @@ test('sinks: GCS media upload, LangSmith batch/runs, webhook — exact counts, r
   assert.equal(s.byRoute['/runs/batch'], 2);
   assert.equal(s.ledger.size, 0); // sinks are not in the ledger
 });
+
+test('sinks count items per tenant (GCS bucket, LangSmith API key, webhook ?tenant=), so gateways sharing the upstream are told apart', async (t) => {
+  const up = await startUpstream();
+  t.after(() => up.close());
+  const post = async (path: string, body: string, headers: Record<string, string> = {}) => {
+    const r = await fetch(`${up.url}${path}`, { method: 'POST', body, headers });
+    await r.arrayBuffer();
+    return r.status;
+  };
+  assert.equal(await post('/upload/storage/v1/b/v1/o?uploadType=media&name=a', '{"a":1}\n{"a":2}\n'), 200);
+  assert.equal(await post('/upload/storage/v1/b/v2/o?uploadType=media&name=b', '{"a":1}\n'), 200);
+  assert.equal(await post('/runs/batch', JSON.stringify({ post: [{}, {}, {}] }), { 'x-api-key': 'v1' }), 202);
+  assert.equal(await post('/runs', '{"id":"x"}', { 'x-api-key': 'v2' }), 202);
+  assert.equal(await post('/webhook?tenant=v2', '[1,2]'), 200);
+  assert.equal(await post('/webhook', '[1]'), 200); // no tenant: in the totals only
+  const s = up.stats();
+  assert.deepEqual(s.sinks_by_tenant, { v1: { gcs: 2, langsmith: 3, webhook: 0 }, v2: { gcs: 1, langsmith: 1, webhook: 2 } });
+  assert.equal(s.sinks.webhook.items, 3);
+  await (await fetch(`${up.url}/__gatebench/reset`, { method: 'POST' })).arrayBuffer();
+  assert.equal(up.stats().sinks_by_tenant, undefined);
+});

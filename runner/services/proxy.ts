@@ -21,6 +21,8 @@ export interface ProxyStartOptions {
   masterKey: string;
   dir: string;
   log: (m: string) => void;
+  /** the callbacks' tenant at the fake upstream's sinks (interleaved variants share one upstream) */
+  tenant?: string;
 }
 
 export interface ProxyHandle {
@@ -79,13 +81,15 @@ export function buildProxyConfig(o: Omit<ProxyStartOptions, 'dir' | 'log' | 'ins
   return cfg;
 }
 
-export function callbackEnv(upstreamUrl: string): NodeJS.ProcessEnv {
+export function callbackEnv(upstreamUrl: string, tenant?: string): NodeJS.ProcessEnv {
+  // a tenant names the proxy at the upstream's sinks (the bucket, the API key, ?tenant=), so
+  // that proxies sharing one upstream have their callback events counted apart
   return {
-    GCS_BUCKET_NAME: 'gatebench',
+    GCS_BUCKET_NAME: tenant ?? 'gatebench',
     STORAGE_EMULATOR_HOST: upstreamUrl,
     LANGSMITH_BASE_URL: upstreamUrl,
-    LANGSMITH_API_KEY: 'gatebench-fake-key',
-    GATEBENCH_WEBHOOK_URL: `${upstreamUrl}/webhook`,
+    LANGSMITH_API_KEY: tenant ?? 'gatebench-fake-key',
+    GATEBENCH_WEBHOOK_URL: tenant ? `${upstreamUrl}/webhook?tenant=${encodeURIComponent(tenant)}` : `${upstreamUrl}/webhook`,
     GATEBENCH_UPSTREAM_URL: upstreamUrl,
   };
 }
@@ -95,7 +99,7 @@ export async function startProxy(registry: Registry, o: ProxyStartOptions): Prom
   const cfg = buildProxyConfig(o);
   const configFile = join(o.dir, `proxy-${Date.now()}.yaml`);
   writeFileSync(configFile, stringify(cfg));
-  const proxy = await spawnProxy({ configFile, instances: o.instances, env: { ...process.env, ...callbackEnv(o.upstreamUrl) }, registry });
+  const proxy = await spawnProxy({ configFile, instances: o.instances, env: { ...process.env, ...callbackEnv(o.upstreamUrl, o.tenant) }, registry });
   o.log(`proxy: ${o.instances} instance(s) at ${proxy.urls.join(' ')}`);
   return proxy;
 }

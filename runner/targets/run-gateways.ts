@@ -9,6 +9,7 @@ import { runComparison, type Comparison } from './compare-run.js';
 import { DEFAULT_MODEL } from './gateway-config.js';
 import { startTargets } from './index.js';
 import { loadgenRound } from './loadgen-round.js';
+import { rampMs } from '../interleave/plan.js';
 import type { GatewayTargetSpec } from './targets-schema.js';
 import type { RunRound } from './types.js';
 import type { Registry } from '../services/registry.js';
@@ -39,12 +40,6 @@ export function templateModel(t: RequestTemplateConfig): string {
   return typeof body?.model === 'string' ? body.model : DEFAULT_MODEL;
 }
 
-/** Each round starts its users afresh: keep their ramp-up out of the figures. */
-export function defaultRoundWarmupMs(model: ClosedModelConfig | OpenModelConfig): number {
-  if (model.kind !== 'closed') return 0;
-  return Math.min(5000, Math.ceil((model.users / model.spawnRate) * 1000));
-}
-
 export async function runGatewayComparison(opts: GatewayRunOptions): Promise<Comparison> {
   const tmpDir = await mkdtemp(join(tmpdir(), 'gatebench-targets-'));
   const { started, skipped, stopAll } = await startTargets(opts.targets, { upstreamUrl: opts.upstreamUrl, tmpDir, model: templateModel(opts.template), log: opts.log, ...(opts.registry ? { registry: opts.registry } : {}) });
@@ -53,7 +48,7 @@ export async function runGatewayComparison(opts: GatewayRunOptions): Promise<Com
       targets: started,
       skipped,
       upstreamUrl: opts.upstreamUrl,
-      runRound: opts.runRound ?? loadgenRound({ template: opts.template, model: opts.model, roundWarmupMs: opts.roundWarmupMs ?? defaultRoundWarmupMs(opts.model), signal: opts.signal }),
+      runRound: opts.runRound ?? loadgenRound({ template: opts.template, model: opts.model, roundWarmupMs: opts.roundWarmupMs ?? rampMs(opts.model), signal: opts.signal }),
       rounds: opts.rounds,
       roundMs: opts.roundMs,
       warmupMs: opts.warmupMs,

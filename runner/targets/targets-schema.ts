@@ -108,9 +108,10 @@ export const compareSchema = z
       .refine((v) => tryParseDurationMs(v) !== null, { error: 'expected a duration like 10s' })
       .optional()
       .meta({ description: 'length of one round (default 10s); load.duration is each target’s measured time' }),
-    rounds: z.number().int().positive().optional().meta({ description: 'rounds per target (default: load.duration / round)' }),
+    rounds: z.number().int().positive().optional().meta({ description: 'rounds per target (default: load.duration / round; for a matrix at least 5)' }),
+    interleave: z.boolean().optional().meta({ description: 'a matrix: run its variants interleaved in rounds (default true with two or more variants); false runs them one after another' }),
   })
-  .meta({ description: 'gateway comparison: targets run interleaved in short rounds (A B C A B C …)' });
+  .meta({ description: 'targets (gateway comparison) and a matrix\'s variants run interleaved in short rounds (A B C A B C …) so the machine\'s drift falls on all alike' });
 export type CompareSettings = z.output<typeof compareSchema>;
 
 export const DEFAULT_ROUND_MS = 10_000;
