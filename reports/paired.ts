@@ -1,11 +1,11 @@
 // Differences between two variants that ran interleaved, judged round by round: for each
 // figure, round i's ln(b_i / a_i) (the two ran seconds apart, on the machine in one state) and
-// its paired t-interval over the rounds (gate/stats.ts, 99 %). A difference is stated
+// its paired t-interval over the rounds (lib/paired-t.ts, 99 %). A difference is stated
 // only when its interval excludes "no change"; otherwise the pair reads "no measurable
 // difference at this length" — a cache that is never hit cannot make requests faster, and on
 // a shared machine sequential variants differ by drift alone. Pure.
 import type { RoundFigures, VariantResult } from '../lib/result.js';
-import { pairedRatioT99 } from '../gate/stats.js';
+import { pairedRatioT99 } from '../lib/paired-t.js';
 import { change, int, ms, rps } from './format.js';
 
 export const PAIRED_CONFIDENCE = 0.99;

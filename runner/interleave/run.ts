@@ -11,7 +11,7 @@ import type { InterleavedExtras, VariantResult } from '../../lib/result.js';
 import { percentilesOf } from '../../lib/measure.js';
 import { overheadOverDirect } from '../../lib/rig/direct.js';
 import { withRig } from '../../lib/rig/verdict.js';
-import { addLoadResults } from '../../merge/merge.js';
+import { addLoadResults } from '../../loadgen/add-results.js';
 import { directResult, emptyDirect, runDirectHalf, type DirectAcc } from '../direct-baseline.js';
 import { loadModel } from '../load-options.js';
 import type { Plan } from '../run.js';
