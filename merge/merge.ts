@@ -8,8 +8,8 @@
 // self-check is kept: the merged result is unreliable if any shard was.
 import type { Histogram } from 'hdr-histogram-js';
 import { addLoadResults } from '../loadgen/add-results.js';
-import { decode, encode, newHistogram, OVERHEAD_HEADER } from '../lib/measure.js';
-import { RESULT_SCHEMA, type LoadgenSelf, type RunResult, type SecondSample, type VariantResult } from '../lib/result.js';
+import { decode, encode, newHistogram } from '../lib/measure.js';
+import { RESULT_SCHEMA, type RunResult, type SecondSample, type VariantResult } from '../lib/result.js';
 import type { CheckedShards } from './check.js';
 
 

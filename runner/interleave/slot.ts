@@ -10,26 +10,16 @@ import { RigSampler } from '../../lib/rig/sampler.js';
 import { startLoad } from '../../loadgen/index.js';
 import { loadOptionsFor } from '../load-options.js';
 import type { Variant } from '../matrix.js';
-import type { Scenario } from '../scenario-load.js';
-import { variantDatabase, type PostgresHandle, type VariantDatabase } from '../services/postgres.js';
+import { variantDatabase, type VariantDatabase } from '../services/postgres.js';
 import { setupThroughApi, startProxy, type ProxyHandle } from '../services/proxy.js';
-import { startRedis, type RedisHandle, type RedisPlan } from '../services/redis.js';
-import type { Registry } from '../services/registry.js';
-import { modelRequests, type UpstreamHandle } from '../services/upstream.js';
+import { startRedis, type RedisHandle } from '../services/redis.js';
+import { modelRequests } from '../services/upstream.js';
 import { rigComponents } from '../rig-components.js';
+import type { VariantContext } from '../variant.js';
 import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerOverhead } from '../targets/ledger-overhead.js';
 
-export interface SlotContext {
-  scenario: Scenario;
-  registry: Registry;
-  upstream: UpstreamHandle;
-  postgres: PostgresHandle;
-  redisPlan: RedisPlan;
-  runId: string;
-  dir: string;
-  signal: AbortSignal;
-  log: (m: string) => void;
-}
+/** What a sequential variant gets, less what only it uses (its index, progress, shard, …). */
+export type SlotContext = Pick<VariantContext, 'scenario' | 'registry' | 'upstream' | 'postgres' | 'redisPlan' | 'runId' | 'dir' | 'signal' | 'log'>;
 
 export interface Slot {
   v: Variant;
