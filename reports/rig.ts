@@ -104,6 +104,10 @@ export function directFinding(v: VariantResult): string | null {
   if (!od || !d?.overhead_ledger_ms) return null;
   const h = v.overhead_ms;
   const header = h ? `; its own header says ${ms(h.p50)} ms and ${ms(h.p99)} ms` : '';
+  if (od.p99 < 0 || od.p50 < 0) {
+    // the floor measured worse than the gateway's run: the difference reads noise, not overhead
+    return `${v.name}: no overhead over going direct can be read — going direct measured ${ms(d.overhead_ledger_ms.p50)} / ${ms(d.overhead_ledger_ms.p99)} ms at p50 / p99, the gateway's ledger overhead ${ms(v.overhead_ledger_ms?.p50)} / ${ms(v.overhead_ledger_ms?.p99)} ms: the rig's noise exceeds the gateway's cost at this length${header}.`;
+  }
   return (
     `${v.name}: the gateway added ${ms(od.p50)} ms at p50 and ${ms(od.p99)} ms at p99 over going direct` +
     ` (ledger overhead ${ms(v.overhead_ledger_ms?.p50)} / ${ms(v.overhead_ledger_ms?.p99)} ms minus the rig's floor going direct, ${ms(d.overhead_ledger_ms.p50)} / ${ms(d.overhead_ledger_ms.p99)} ms, measured ${v.rounds ? 'in every round beside it' : 'right before and after it'})${header}.`

@@ -8,6 +8,7 @@ import { readResult } from '../lib/result-file.js';
 import { renderConsole } from '../reports/console.js';
 import { renderMarkdown } from '../reports/markdown.js';
 import { findings } from '../reports/findings.js';
+import { directFinding } from '../reports/rig.js';
 import { mulberry32 } from '../gate/stats.js';
 import { pairedRatioT99, t995 } from '../lib/paired-t.js';
 import { describePaired, pairedChange } from '../reports/paired.js';
@@ -139,4 +140,16 @@ test('the interleaved layout: ~10 s rounds, at least 5, none under a second; com
   assert.deepEqual(roundOrder(3, 0), [0, 1, 2]);
   assert.deepEqual(roundOrder(3, 1), [1, 2, 0]);
   assert.deepEqual(roundOrder(3, 4), [1, 2, 0]);
+});
+
+test('the overhead over going direct is stated when positive; a floor noisier than the gateway says no reading', () => {
+  const base = readResult(B).variants[0];
+  const pct = (p50: number, p99: number) => ({ p50, p95: p99, p99, mean: p50 });
+  const v = { ...base, name: 'v', direct: { duration_s: 5, requests: 100, failures: 0, latency_ms: pct(50, 60), overhead_ledger_ms: pct(0.2, 3) }, overhead_ledger_ms: { ...base.latency_ms, ...pct(1.2, 10) } };
+  const ok = directFinding({ ...v, overhead_over_direct_ms: pct(1, 7) })!;
+  assert.match(ok, /^v: the gateway added 1\.00 ms at p50 and 7\.00 ms at p99 over going direct/);
+  assert.match(directFinding({ ...v, rounds: [] , overhead_over_direct_ms: pct(1, 7) })!, /measured in every round beside it/);
+  const noisy = directFinding({ ...v, overhead_over_direct_ms: pct(1, -105) })!;
+  assert.match(noisy, /^v: no overhead over going direct can be read — going direct measured 0\.200 \/ 3\.00 ms/);
+  assert.doesNotMatch(noisy, /added/);
 });

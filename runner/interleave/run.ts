@@ -82,7 +82,8 @@ export async function runInterleaved(plan: Plan, c: InterleaveContext): Promise<
       await loadSlot(slot, r, layout.roundMs, ramp(slot));
     }
     for (const g of groups.values()) {
-      const slice = { durationMs: Math.max(1000, Math.round(layout.roundMs / 2)), warmupMs: rampMs(loadModel(s, g.users)) };
+      // as long as a variant's slice: the floor each variant is read against sees as much noise
+      const slice = { durationMs: layout.roundMs, warmupMs: rampMs(loadModel(s, g.users)) };
       await runDirectHalf(g.acc, s, g.users, g.upstream.url, g.key, c.signal, c.log, `round ${r + 1}`, slice);
     }
   }
