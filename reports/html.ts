@@ -10,6 +10,7 @@ import type { RunResult, VariantResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { capacityChart, frontierTable, type CapacityChart } from './capacity/table.js';
 import { findings } from './findings.js';
+import { ROUNDS_CAPTION, roundsTable } from './rounds.js';
 import { gatewayOverheadSeries, gatewayTable } from './gateways/index.js';
 import { rigChart, type RigChart } from './rig.js';
 
@@ -194,6 +195,7 @@ export function renderHtml(r: RunResult): string {
   const { js, css } = uplot();
   const data = chartData(r);
   const f = findings(r);
+  const rounds = roundsTable(r);
   const n = notes(r);
   const variants = r.variants
     .map((v) => `<h3>${esc(v.name)}</h3><p>${v.duration_s.toFixed(0)} s measured, ${v.requests.toLocaleString('en-US')} requests.</p>${htmlTable(SEED_HEAD, seedRows(v), 2)}`)
@@ -216,9 +218,11 @@ ${r.comparison || r.capacity_search ? (r.comparison ? gatewaysSection(r) : '') :
 ${f.length ? `<h2>Findings</h2><ul>${f.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${n.length ? `<h2>Notes</h2><ul>${n.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
 ${
-  // a comparison's rounds are interleaved: no time line per target (its rig is in the notes)
+  // interleaved rounds (a comparison, a matrix) have no time line per variant: a matrix shows its rounds
   r.comparison || r.capacity_search
     ? ''
+    : rounds
+    ? `<h2>Rounds</h2><p><small>${esc(ROUNDS_CAPTION)}</small></p>\n${htmlTable(rounds.head, rounds.rows, 1)}`
     : `<h2>Over time</h2>\n<div class="chart" id="chart-latency-time"></div>\n${data.rig.map((x, i) => (x ? `<div class="chart" id="chart-rig-${i}"></div>` : '')).join('\n')}\n<div class="chart" id="chart-rps-time"></div>`
 }
 <h2>Distribution</h2>

@@ -2,6 +2,7 @@
 import type { RunResult } from '../lib/result.js';
 import { COMPARE_HEAD, SEED_HEAD, comparisonRows, machineLine, notes, seedRows } from './tables.js';
 import { findings } from './findings.js';
+import { ROUNDS_CAPTION, roundsTable } from './rounds.js';
 import { renderGatewayMarkdown } from './gateways/index.js';
 import { whereCpuWent } from './rig.js';
 import { renderFrontierMarkdown } from './capacity/table.js';
@@ -45,6 +46,8 @@ export function renderMarkdown(r: RunResult): string {
   out.push('Latency and overhead in ms.');
   out.push('');
   out.push(mdTable(COMPARE_HEAD, comparisonRows(r), 1));
+  const rounds = roundsTable(r);
+  if (rounds) out.push('', '## Rounds', '', ROUNDS_CAPTION, '', mdTable(rounds.head, rounds.rows, 1));
   const f = findings(r);
   if (f.length > 0) {
     out.push('');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../lib/result.js';
 import { runBench } from './helpers/bench-cli.js';
+import { chromiumSkipReason, renderInChromium } from './helpers/chromium.js';
 
 const SCENARIO = `name: interleaved-small
 upstream:
@@ -62,5 +63,16 @@ test('a matrix runs interleaved: rounds per variant, integrity per variant at a 
   assert.equal(expected.size, 2, 'each webhook variant counted apart');
   assert.match(r.stdout, /Findings/);
   assert.match(r.stdout, /paired rounds|no measurable difference/);
-  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /3 paired rounds/);
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  assert.match(md, /3 paired rounds/);
+  assert.match(md, /## Rounds\n\n.*\n\n\| Variant \| round 1 \| round 2 \| round 3 \|/);
+  const skip = chromiumSkipReason();
+  if (skip) {
+    t.diagnostic(`HTML not rendered: ${skip}`);
+    return;
+  }
+  const html = await renderInChromium(readFileSync(join(out, 'report.html'), 'utf8'));
+  assert.deepEqual(html.errors, []);
+  assert.ok(html.chartsDrawn >= 2, `the distributions drew: ${html.chartsDrawn}`);
+  for (const [id, , ink] of html.canvases) assert.ok(ink > 20, `${id} drew`);
 });
