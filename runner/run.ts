@@ -1,6 +1,7 @@
 // `bench run`: a whole scenario. Loads and validates it, expands the variants, checks
-// every prerequisite before starting anything, then runs the variants one after another on
-// one upstream (and one PostgreSQL), each with a fresh proxy. Teardown runs in reverse
+// every prerequisite before starting anything, then runs one variant (or, with
+// `compare.interleave: false`, each in turn) on one upstream and PostgreSQL with a fresh proxy —
+// or a matrix's variants side by side in rounds (runner/interleave). Teardown runs in reverse
 // order on success, error and Ctrl-C (which also writes the partial result); nothing —
 // process or temp dir — is left behind.
 import { EXIT_INTERRUPTED } from '../lib/exit-codes.js';
