@@ -6,6 +6,13 @@
 // It is a state machine, not a loop that calls the measurement, so that the driver can let
 // targets take turns between steps (target A's step 3, B's step 3, …) and the machine's drift
 // falls on all of them alike, and so that tests can drive it with a synthetic gateway.
+//
+// One noisy step must not decide a frontier for good: on a VM a single stall (steal) of a few
+// tens of ms puts ~1 % of a short step's requests over a 5 or 10 ms SLO. So a break that would
+// bound a frontier and is doubtful — a higher rate kept the same SLO (non-monotone), or its p99
+// is within `confirmMargin` of the SLO — is measured once more at the same rate and the two
+// measurements are pooled (the driver adds their histograms: p99 over twice the requests).
+// test/capacity-noise.test.ts measures what this buys against a noisy synthetic gateway.
 
 /** What one measured step at one offered rate says; the driver fills it from a load run. */
 export interface StepMeasure {
@@ -41,19 +48,34 @@ export interface SearchOptions {
   resolution: number;
   /** a step whose failure ratio exceeds this broke every SLO */
   maxFailureRatio: number;
-  /** hard bound on the number of steps */
+  /** hard bound on the number of measurements (a re-measured step counts twice) */
   maxSteps: number;
+  /**
+   * Re-measure (and pool) a once-measured break that bounds an SLO's frontier when a higher rate
+   * kept that SLO, or when its p99 ≤ SLO × (1 + confirmMargin). null or absent: never.
+   */
+  confirmMargin?: number | null;
 }
 
 export const DEFAULT_SLOS_MS = [1, 5, 10, 50, 100] as const;
 
 export interface MeasuredStep extends StepMeasure {
   verdict: StepVerdict;
+  /** measurements pooled into this step: 1, or 2 once it was re-measured */
+  pooled: number;
+  runs?: StepMeasure[];
 }
 
 export interface SearchState {
   readonly options: SearchOptions;
+  /** one per distinct offered rate, in the order first measured */
   readonly steps: MeasuredStep[];
+  /** measurements taken (re-measurements included): what maxSteps bounds */
+  measurements: number;
+  /** index into steps of the step the last nextRate() asked to measure again; null: a new rate */
+  repeat: number | null;
+  /** index into steps of the climb's highest step (the last one the growth measured) */
+  climbTop: number | null;
   /** set when growth ended; the search may still bisect brackets below it */
   growthStop: StopReason | null;
   /** set when nothing more is measured */
@@ -64,7 +86,7 @@ export function newSearch(options: SearchOptions): SearchState {
   const slos = [...options.slosMs].sort((a, b) => a - b);
   if (slos.length === 0) throw new RangeError('capacity search: at least one SLO');
   if (!(options.startRate > 0) || !(options.growth > 1) || !(options.resolution > 0)) throw new RangeError('capacity search: startRate > 0, growth > 1, resolution > 0');
-  return { options: { ...options, slosMs: slos }, steps: [], growthStop: null, done: null };
+  return { options: { ...options, slosMs: slos }, steps: [], measurements: 0, repeat: null, climbTop: null, growthStop: null, done: null };
 }
 
 /** The verdict of a step against the highest SLO; untrusted steps say why they are untrusted. */
@@ -98,12 +120,44 @@ export function bracketOf(steps: readonly MeasuredStep[], slo: number, o: Search
   return { lo, hi };
 }
 
+/**
+ * The step to measure again before going on, or null: a trusted step measured once that is the
+ * lowest break of some SLO (so it bounds that SLO's frontier) and is doubtful — a higher rate
+ * kept that SLO (a non-monotone curve: one of the two was noise, and only a stall makes p99
+ * worse than it is), or its p99 lies within the margin above the SLO. The lowest rate first.
+ */
+export function doubtfulStep(state: SearchState): number | null {
+  const o = state.options;
+  const margin = o.confirmMargin;
+  if (margin === null || margin === undefined) return null;
+  let best: number | null = null;
+  for (const slo of o.slosMs) {
+    const { hi } = bracketOf(state.steps, slo, o);
+    if (hi === null) continue;
+    const i = state.steps.findIndex((s) => s.rate === hi && trusted(s));
+    const s = state.steps[i]!;
+    const median = (o as { confirmMode?: string }).confirmMode === 'median';
+    if (s.pooled >= (median ? 3 : ((o as { maxPooled?: number }).maxPooled ?? 2))) continue;
+    const keptAbove = state.steps.some((x) => x.rate > hi && withinSlo(x, slo, o));
+    const close = s.failureRatio <= o.maxFailureRatio && s.p99Ms <= slo * (1 + margin);
+    const split = median && s.pooled === 2 && s.runs!.some((r) => r.failureRatio <= o.maxFailureRatio && r.p99Ms <= slo);
+    if ((s.pooled === 1 ? keptAbove || close : median ? split : keptAbove || close) && (best === null || s.rate < state.steps[best]!.rate)) best = i;
+  }
+  return best;
+}
+
 /** The rate to measure next, or null when the search is over (then `state.done` says why). */
 export function nextRate(state: SearchState): number | null {
   const o = state.options;
+  state.repeat = null;
   if (state.done) return null;
-  if (state.steps.length >= o.maxSteps) return finish(state, state.growthStop ?? 'max-steps');
-  const last = state.steps[state.steps.length - 1];
+  if (state.measurements >= o.maxSteps) return finish(state, state.growthStop ?? 'max-steps');
+  const again = doubtfulStep(state);
+  if (again !== null) {
+    state.repeat = again;
+    return state.steps[again]!.rate;
+  }
+  const last = state.climbTop === null ? undefined : state.steps[state.climbTop];
   if (state.growthStop === null) {
     if (!last) return o.startRate;
     if (last.verdict === 'ok') {
@@ -130,11 +184,53 @@ export function nextRate(state: SearchState): number | null {
   return finish(state, state.growthStop ?? 'max-steps');
 }
 
-/** Records the measurement of the rate nextRate() returned. */
+/**
+ * Records the measurement of the rate nextRate() returned. When it asked for a re-measurement
+ * (`state.repeat`), `m` must be the two measurements pooled (see poolMeasures for the flags;
+ * p99 comes from the added histograms): it replaces the step.
+ */
 export function recordStep(state: SearchState, m: StepMeasure): MeasuredStep {
-  const step: MeasuredStep = { ...m, verdict: verdictOf(m, state.options) };
+  state.measurements++;
+  const i = state.repeat;
+  state.repeat = null;
+  if (i !== null && (state.options as { confirmMode?: string }).confirmMode === 'median') {
+    const runs = [...state.steps[i]!.runs!, m];
+    const sorted = [...runs].sort((a, b) => a.p99Ms - b.p99Ms);
+    const rep = sorted[Math.floor(sorted.length / 2)]!;
+    const mm = { ...rep, generatorBehind: runs.some((r) => r.generatorBehind), rigSaturated: runs.some((r) => r.rigSaturated) };
+    const step: MeasuredStep = { ...mm, verdict: verdictOf(mm, state.options), pooled: runs.length, runs };
+    state.steps[i] = step;
+    if (i === state.climbTop && state.growthStop !== 'max-rate') state.growthStop = null;
+    return step;
+  }
+  if (i !== null) {
+    const step: MeasuredStep = { ...m, verdict: verdictOf(m, state.options), pooled: state.steps[i]!.pooled + 1 };
+    state.steps[i] = step;
+    // the climb stopped on this step: it is judged again on the pooled figure (and may go on)
+    if (i === state.climbTop && state.growthStop !== 'max-rate') state.growthStop = null;
+    return step;
+  }
+  const step: MeasuredStep = { ...m, verdict: verdictOf(m, state.options), pooled: 1, runs: [m] };
   state.steps.push(step);
+  if (state.growthStop === null) state.climbTop = state.steps.length - 1;
   return step;
+}
+
+/**
+ * Two measurements of one rate as one, but for p99 (the caller's, from the added histograms):
+ * rates and the failure ratio weighted by requests, a rig verdict from either one.
+ */
+export function poolMeasures(a: StepMeasure, wa: number, b: StepMeasure, wb: number, p99Ms: number): StepMeasure {
+  const w = wa + wb > 0 ? wa / (wa + wb) : 0.5;
+  const mix = (x: number, y: number) => x * w + y * (1 - w);
+  return {
+    rate: a.rate,
+    achievedRps: Math.round(mix(a.achievedRps, b.achievedRps) * 10) / 10,
+    p99Ms,
+    failureRatio: mix(a.failureRatio, b.failureRatio),
+    generatorBehind: a.generatorBehind || b.generatorBehind,
+    rigSaturated: a.rigSaturated || b.rigSaturated,
+  };
 }
 
 function finish(state: SearchState, why: StopReason): null {
