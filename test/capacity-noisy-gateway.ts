@@ -8,10 +8,10 @@
 // Poisson process in wall time; a stall of D ms delays the r·D/1000 requests that arrive
 // during it by D down to 0 — so a stall puts r·(D − x)/1000 requests above x whatever the rate,
 // and the share of a step it spoils shrinks only with the step's length. The quantile's own
-// sampling noise is one normal draw per measurement. A step's p99 is solved from the pooled
-// counts of every measurement at that rate, as the driver adds histograms.
+// sampling noise is one normal draw per measurement. A measurement's p99 is solved from its
+// counts.
 import { createRng, type Rng } from '../fake-upstream/random.js';
-import { newSearch, nextRate, poolMeasures, recordStep, type SearchOptions, type SearchState, type StepMeasure } from '../runner/capacity/search.js';
+import { newSearch, nextRate, recordStep, type SearchOptions, type SearchState } from '../runner/capacity/search.js';
 import { stepLengthMs } from '../runner/capacity/capacity-schema.js';
 import { frontierOf } from '../runner/capacity/frontier.js';
 
@@ -77,8 +77,9 @@ function measure(rate: number, seconds: number, noise: Noise, rng: Rng): Sample 
   return { n: rate * seconds, z: normal(rng), stallsMs };
 }
 
-/** p99 (ms) of the pooled samples of one rate: the x at which 1 % of their requests lie above. */
-export function pooledP99(g: NoisyGateway, rate: number, samples: readonly Sample[]): number {
+/** p99 (ms) of one measurement at `rate`: the x with 1 % of its requests above. */
+export function sampleP99(g: NoisyGateway, rate: number, sample: Sample): number {
+  const samples = [sample];
   const p = trueP99(g, rate);
   if (!Number.isFinite(p)) return 5_000;
   const tail = (p - g.baseMs) / Math.log(100);
@@ -112,21 +113,13 @@ export interface SearchRun {
 export function searchNoisy(g: NoisyGateway, plan: Plan, noise: Noise, seed: number): SearchRun {
   const rng = createRng(seed);
   const state = newSearch(plan.search);
-  const byRate = new Map<number, Sample[]>();
   let seconds = 0;
   for (let rate = nextRate(state); rate !== null; rate = nextRate(state)) {
     const s = stepLengthMs(plan, rate) / 1000;
     seconds += s + plan.warmupMs / 1000;
-    const pool = byRate.get(rate) ?? [];
-    pool.push(measure(rate, s, noise, rng));
-    byRate.set(rate, pool);
-    const m: StepMeasure = { rate, achievedRps: rate, p99Ms: pooledP99(g, rate, pool), failureRatio: 0, generatorBehind: false, rigSaturated: false };
-    if (state.repeat !== null && (plan.search as { confirmMode?: string }).confirmMode === 'median') {
-      recordStep(state, { ...m, p99Ms: pooledP99(g, rate, [pool[pool.length - 1]!]) });
-    } else if (state.repeat !== null) {
-      const first = state.steps[state.repeat]!;
-      recordStep(state, poolMeasures(first, pool[0]!.n, m, pool[1]!.n, m.p99Ms));
-    } else recordStep(state, m);
+    const sample = measure(rate, s, noise, rng);
+    // each run on its own: the search takes the median run of a re-measured step
+    recordStep(state, { rate, achievedRps: rate, p99Ms: sampleP99(g, rate, sample), failureRatio: 0, generatorBehind: false, rigSaturated: false });
   }
   return { state, seconds };
 }

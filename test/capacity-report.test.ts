@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newSearch, nextRate, recordStep, type StepMeasure } from '../runner/capacity/search.js';
 import { resolveCapacity } from '../runner/capacity/capacity-schema.js';
-import { capacityVariant, type TargetSearch } from '../runner/capacity/variants.js';
-import type { StepOutcome } from '../runner/capacity/step.js';
+import { addRun, capacityVariant, type TargetSearch } from '../runner/capacity/variants.js';
 import type { StartedTarget } from '../runner/targets/types.js';
 import { frontierTable, capacityChart } from '../reports/capacity/table.js';
 import { renderConsole } from '../reports/console.js';
@@ -32,14 +31,14 @@ function target(name: string, kind: StartedTarget['kind'], header?: string): Sta
 
 /** A search driven to its end by a model of the target (p99 over direct, header p99, rig). */
 function search(t: StartedTarget, model: (rate: number) => { p99: number; header?: number; rig?: boolean }): TargetSearch {
-  const state = newSearch(SETTINGS.search);
-  const outcomes: StepOutcome[] = [];
-  for (let rate = nextRate(state); rate !== null; rate = nextRate(state)) {
+  const s: TargetSearch = { target: t, state: newSearch(SETTINGS.search), outcomes: [], runs: [] };
+  for (let rate = nextRate(s.state); rate !== null; rate = nextRate(s.state)) {
     const m = model(rate);
     const measure: StepMeasure = { rate, achievedRps: rate, p99Ms: m.p99, failureRatio: 0, generatorBehind: false, rigSaturated: m.rig ?? false };
-    recordStep(state, measure);
+    const again = s.state.repeat;
+    const step = recordStep(s.state, measure);
     const p = { p50: 1, p90: 1, p95: 1, p99: m.p99 + 1, p999: m.p99 + 1, max: m.p99 + 1, mean: 1, count: rate };
-    outcomes.push({
+    addRun(s, again, step, {
       measure,
       row: { offered_rate: rate, achieved_rps: rate, latency_p50_ms: 2, latency_p99_ms: m.p99 + 1, over_direct_p99_ms: m.p99, header_p99_ms: m.header ?? null, failure_ratio: 0, cpu_us_per_req: 250, rss_mb: null },
       result: { name: '', settings: {}, requests: rate * 3, failures: {}, rps: rate, current_rps: rate, duration_s: 3, latency_ms: p, overhead_ms: null, loadgen: { cpu_percent: 1, event_loop_delay_p99_ms: 1, rss_mb: 50 }, reliable: true, unreliable_reasons: [], timeseries: [], histograms: { latency: '', headers: {} } },
@@ -47,7 +46,7 @@ function search(t: StartedTarget, model: (rate: number) => { p99: number; header
       peakRssBytes: 0,
     });
   }
-  return { target: t, state, outcomes };
+  return s;
 }
 
 function resultOf(searches: TargetSearch[]): RunResult {

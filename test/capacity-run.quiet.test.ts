@@ -60,7 +60,8 @@ test('bench run finds the fake upstream’s service capacity as the 100 ms front
   // the tighter SLO is no higher than the looser one; every step is on the curve
   const p10 = c.frontier.over_direct.find((p) => p.slo_ms === 10)!;
   assert.ok((p10.offered_rate ?? 0) <= p100.offered_rate!);
-  assert.equal(c.curve.length, r.variants[0].gateway!.rounds);
+  // one row per rate; a doubtful break measured again is one row with its runs
+  assert.ok(c.curve.length <= r.variants[0].gateway!.rounds);
   assert.ok(c.curve.some((s) => s.verdict === 'slo' && s.offered_rate > 100));
   assert.equal(c.frontier.header, null, 'direct sends no overhead header');
 

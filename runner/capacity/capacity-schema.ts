@@ -25,9 +25,10 @@ export const capacitySchema = z
     confirm_margin: z
       .union([z.number({ error: 'expected a fraction >= 0, or null' }).min(0, { error: 'expected a fraction >= 0, or null' }), z.null()])
       .optional()
-      .meta({ description: 'a break that bounds a frontier is measured again and pooled when a higher rate kept that SLO or its p99 is within this fraction above the SLO (default 0.5; null: never)' }),
+      .meta({ description: 'a break that bounds a frontier is measured again when a higher rate kept that SLO or its p99 is within this fraction above the SLO, and a third time if the two disagree: the median counts (default 0.5; null: never)' }),
     step_warmup: duration.optional().meta({ description: 'unmeasured load before each step (default 1s)' }),
-    max_steps: posInt.optional().meta({ description: 'steps per target at most (default 12)' }),
+    max_steps: posInt.optional().meta({ description: 'measurements per target at most, re-measurements included (default 12)' }),
+    max_duration: duration.optional().meta({ description: 'no step starts after this much of the run (every search then ends with max-duration); default: no limit' }),
     on_saturation: z
       .enum(['stop', 'note'], { error: 'expected stop or note' })
       .optional()
@@ -44,6 +45,8 @@ export interface CapacitySettings {
   stepMs: number;
   minSamples: number;
   maxStepMs: number;
+  /** no step starts once the run has lasted this long; null: no limit */
+  maxDurationMs: number | null;
   stepWarmupMs: number;
   connections: number;
   /** `stop`: a saturated step is untrusted and ends the search; `note`: kept, its reasons recorded */
@@ -65,6 +68,7 @@ export function resolveCapacity(c: CapacityInput): CapacitySettings {
     stepMs: parseDurationMs(c.step ?? '5s'),
     minSamples: c.min_samples ?? 1500,
     maxStepMs: parseDurationMs(c.max_step ?? '10s'),
+    maxDurationMs: c.max_duration === undefined ? null : parseDurationMs(c.max_duration),
     stepWarmupMs: parseDurationMs(c.step_warmup ?? '1s'),
     connections: c.connections ?? 100,
     onSaturation: c.on_saturation ?? 'stop',

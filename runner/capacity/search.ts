@@ -8,11 +8,13 @@
 // falls on all of them alike, and so that tests can drive it with a synthetic gateway.
 //
 // One noisy step must not decide a frontier for good: on a VM a single stall (steal) of a few
-// tens of ms puts ~1 % of a short step's requests over a 5 or 10 ms SLO. So a break that would
-// bound a frontier and is doubtful — a higher rate kept the same SLO (non-monotone), or its p99
-// is within `confirmMargin` of the SLO — is measured once more at the same rate and the two
-// measurements are pooled (the driver adds their histograms: p99 over twice the requests).
-// test/capacity-noise.test.ts measures what this buys against a noisy synthetic gateway.
+// tens of ms puts ~1 % of a short step's requests over a 5 or 10 ms SLO. So a break that bounds
+// an SLO's frontier and is doubtful — a higher rate kept that SLO (non-monotone), or its p99 is
+// within `confirmMargin` above the SLO — is measured again at the same rate, and a third time if
+// the two disagree: the step's figure is then the median of the three, so it takes two unlucky
+// measurements of three to hold a frontier down. Pooling the measurements (adding histograms)
+// was tried and lost: one long stall still spoils twice the requests' p99
+// (docs/experiments/capacity-repeatability.md; test/capacity-noise.test.ts keeps the figure).
 
 /** What one measured step at one offered rate says; the driver fills it from a load run. */
 export interface StepMeasure {
@@ -33,7 +35,7 @@ export interface StepMeasure {
 export type StepVerdict = 'ok' | 'slo' | 'failures' | 'generator' | 'rig';
 
 /** Why the search ended. `rig` and `generator` mean the frontier is a lower bound. */
-export type StopReason = 'slo' | 'failures' | 'generator' | 'rig' | 'max-rate' | 'max-steps';
+export type StopReason = 'slo' | 'failures' | 'generator' | 'rig' | 'max-rate' | 'max-steps' | 'max-duration';
 
 export interface SearchOptions {
   /** SLOs on p99, ms, ascending (default 1, 5, 10, 50, 100) */
@@ -51,19 +53,22 @@ export interface SearchOptions {
   /** hard bound on the number of measurements (a re-measured step counts twice) */
   maxSteps: number;
   /**
-   * Re-measure (and pool) a once-measured break that bounds an SLO's frontier when a higher rate
-   * kept that SLO, or when its p99 ≤ SLO × (1 + confirmMargin). null or absent: never.
+   * Re-measure a once-measured break that bounds an SLO's frontier when a higher rate kept that
+   * SLO, or when its p99 ≤ SLO × (1 + confirmMargin); a third time when the two disagree on it.
+   * null or absent: never (every step measured once).
    */
   confirmMargin?: number | null;
 }
 
 export const DEFAULT_SLOS_MS = [1, 5, 10, 50, 100] as const;
 
+/** A step: its figures are those of its median measurement (the upper one of two). */
 export interface MeasuredStep extends StepMeasure {
   verdict: StepVerdict;
-  /** measurements pooled into this step: 1, or 2 once it was re-measured */
-  pooled: number;
-  runs?: StepMeasure[];
+  /** every measurement of this rate, in order (1 to 3) */
+  runs: StepMeasure[];
+  /** index into runs of the measurement whose figures the step carries */
+  pick: number;
 }
 
 export interface SearchState {
@@ -121,10 +126,11 @@ export function bracketOf(steps: readonly MeasuredStep[], slo: number, o: Search
 }
 
 /**
- * The step to measure again before going on, or null: a trusted step measured once that is the
- * lowest break of some SLO (so it bounds that SLO's frontier) and is doubtful — a higher rate
- * kept that SLO (a non-monotone curve: one of the two was noise, and only a stall makes p99
- * worse than it is), or its p99 lies within the margin above the SLO. The lowest rate first.
+ * The step to measure again before going on, or null. Only a trusted step that is the lowest
+ * break of some SLO matters (it bounds that SLO's frontier); it is measured again when, measured
+ * once, it is doubtful — a higher rate kept that SLO (a non-monotone curve: one of the two is
+ * noise, and a stall only makes p99 worse), or its p99 lies within the margin above the SLO — and
+ * a third time when its two measurements disagree on that SLO. The lowest such rate first.
  */
 export function doubtfulStep(state: SearchState): number | null {
   const o = state.options;
@@ -136,15 +142,20 @@ export function doubtfulStep(state: SearchState): number | null {
     if (hi === null) continue;
     const i = state.steps.findIndex((s) => s.rate === hi && trusted(s));
     const s = state.steps[i]!;
-    const median = (o as { confirmMode?: string }).confirmMode === 'median';
-    if (s.pooled >= (median ? 3 : ((o as { maxPooled?: number }).maxPooled ?? 2))) continue;
-    const keptAbove = state.steps.some((x) => x.rate > hi && withinSlo(x, slo, o));
-    const close = s.failureRatio <= o.maxFailureRatio && s.p99Ms <= slo * (1 + margin);
-    const split = median && s.pooled === 2 && s.runs!.some((r) => r.failureRatio <= o.maxFailureRatio && r.p99Ms <= slo);
-    if ((s.pooled === 1 ? keptAbove || close : median ? split : keptAbove || close) && (best === null || s.rate < state.steps[best]!.rate)) best = i;
+    let doubt = false;
+    if (s.runs.length === 1) {
+      const keptAbove = state.steps.some((x) => x.rate > hi && withinSlo(x, slo, o));
+      const close = s.failureRatio <= o.maxFailureRatio && s.p99Ms <= slo * (1 + margin);
+      doubt = keptAbove || close;
+    } else if (s.runs.length === 2) {
+      doubt = s.runs.some((r) => keeps(r, slo, o));
+    }
+    if (doubt && (best === null || s.rate < state.steps[best]!.rate)) best = i;
   }
   return best;
 }
+
+const keeps = (m: StepMeasure, slo: number, o: SearchOptions): boolean => m.failureRatio <= o.maxFailureRatio && m.p99Ms <= slo;
 
 /** The rate to measure next, or null when the search is over (then `state.done` says why). */
 export function nextRate(state: SearchState): number | null {
@@ -185,52 +196,43 @@ export function nextRate(state: SearchState): number | null {
 }
 
 /**
- * Records the measurement of the rate nextRate() returned. When it asked for a re-measurement
- * (`state.repeat`), `m` must be the two measurements pooled (see poolMeasures for the flags;
- * p99 comes from the added histograms): it replaces the step.
+ * Records the measurement of the rate nextRate() returned: a new step, or, when nextRate() asked
+ * for a re-measurement (`state.repeat`), one more run of that step, which is judged again on its
+ * median run.
  */
 export function recordStep(state: SearchState, m: StepMeasure): MeasuredStep {
   state.measurements++;
   const i = state.repeat;
   state.repeat = null;
-  if (i !== null && (state.options as { confirmMode?: string }).confirmMode === 'median') {
-    const runs = [...state.steps[i]!.runs!, m];
-    const sorted = [...runs].sort((a, b) => a.p99Ms - b.p99Ms);
-    const rep = sorted[Math.floor(sorted.length / 2)]!;
-    const mm = { ...rep, generatorBehind: runs.some((r) => r.generatorBehind), rigSaturated: runs.some((r) => r.rigSaturated) };
-    const step: MeasuredStep = { ...mm, verdict: verdictOf(mm, state.options), pooled: runs.length, runs };
-    state.steps[i] = step;
-    if (i === state.climbTop && state.growthStop !== 'max-rate') state.growthStop = null;
-    return step;
-  }
   if (i !== null) {
-    const step: MeasuredStep = { ...m, verdict: verdictOf(m, state.options), pooled: state.steps[i]!.pooled + 1 };
+    const step = stepOf([...state.steps[i]!.runs, m], state.options);
     state.steps[i] = step;
-    // the climb stopped on this step: it is judged again on the pooled figure (and may go on)
+    // the climb stopped on this step: judged again, it may go on
     if (i === state.climbTop && state.growthStop !== 'max-rate') state.growthStop = null;
     return step;
   }
-  const step: MeasuredStep = { ...m, verdict: verdictOf(m, state.options), pooled: 1, runs: [m] };
+  const step = stepOf([m], state.options);
   state.steps.push(step);
   if (state.growthStop === null) state.climbTop = state.steps.length - 1;
   return step;
 }
 
 /**
- * Two measurements of one rate as one, but for p99 (the caller's, from the added histograms):
- * rates and the failure ratio weighted by requests, a rig verdict from either one.
+ * A step from its runs: the figures of the median run by p99 (the upper of two: the safe side),
+ * a run over the failure bound counting as the worst; untrusted if any run was (the rig's rule).
  */
-export function poolMeasures(a: StepMeasure, wa: number, b: StepMeasure, wb: number, p99Ms: number): StepMeasure {
-  const w = wa + wb > 0 ? wa / (wa + wb) : 0.5;
-  const mix = (x: number, y: number) => x * w + y * (1 - w);
-  return {
-    rate: a.rate,
-    achievedRps: Math.round(mix(a.achievedRps, b.achievedRps) * 10) / 10,
-    p99Ms,
-    failureRatio: mix(a.failureRatio, b.failureRatio),
-    generatorBehind: a.generatorBehind || b.generatorBehind,
-    rigSaturated: a.rigSaturated || b.rigSaturated,
-  };
+export function stepOf(runs: StepMeasure[], o: SearchOptions): MeasuredStep {
+  const badness = (r: StepMeasure) => (r.failureRatio > o.maxFailureRatio ? Infinity : r.p99Ms);
+  const order = runs.map((_r, k) => k).sort((a, b) => badness(runs[a]!) - badness(runs[b]!) || a - b);
+  const pick = order[Math.floor(order.length / 2)]!;
+  const m: StepMeasure = { ...runs[pick]!, generatorBehind: runs.some((r) => r.generatorBehind), rigSaturated: runs.some((r) => r.rigSaturated) };
+  return { ...m, verdict: verdictOf(m, o), runs, pick };
+}
+
+/** Ends a search from outside (the run's time budget is spent): nothing more is measured. */
+export function endSearch(state: SearchState, why: StopReason): void {
+  if (!state.done) state.done = why;
+  state.repeat = null;
 }
 
 function finish(state: SearchState, why: StopReason): null {
