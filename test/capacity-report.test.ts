@@ -10,6 +10,8 @@ import type { StartedTarget } from '../runner/targets/types.js';
 import { frontierTable, capacityChart } from '../reports/capacity/table.js';
 import { renderConsole } from '../reports/console.js';
 import { renderMarkdown } from '../reports/markdown.js';
+import { renderHtml } from '../reports/html.js';
+import { chromiumSkipReason, renderInChromium } from './helpers/chromium.js';
 import { RESULT_SCHEMA, type RunResult } from '../lib/result.js';
 import type { RigSection } from '../lib/rig/types.js';
 
@@ -30,10 +32,12 @@ function target(name: string, kind: StartedTarget['kind'], header?: string): Sta
 }
 
 /** A search driven to its end by a model of the target (p99 over direct, header p99, rig). */
-function search(t: StartedTarget, model: (rate: number) => { p99: number; header?: number; rig?: boolean }): TargetSearch {
+function search(t: StartedTarget, model: (rate: number, run: number) => { p99: number; header?: number; rig?: boolean }): TargetSearch {
   const s: TargetSearch = { target: t, state: newSearch(SETTINGS.search), outcomes: [], runs: [] };
+  const seen = new Map<number, number>();
   for (let rate = nextRate(s.state); rate !== null; rate = nextRate(s.state)) {
-    const m = model(rate);
+    seen.set(rate, (seen.get(rate) ?? 0) + 1);
+    const m = model(rate, seen.get(rate)!);
     const measure: StepMeasure = { rate, achievedRps: rate, p99Ms: m.p99, failureRatio: 0, generatorBehind: false, rigSaturated: m.rig ?? false };
     const again = s.state.repeat;
     const step = recordStep(s.state, measure);
@@ -49,7 +53,7 @@ function search(t: StartedTarget, model: (rate: number) => { p99: number; header
   return s;
 }
 
-function resultOf(searches: TargetSearch[]): RunResult {
+function resultOf(searches: TargetSearch[], floorEnd?: typeof FLOOR): RunResult {
   return {
     schema: RESULT_SCHEMA,
     scenario: 'capacity.yaml',
@@ -57,7 +61,7 @@ function resultOf(searches: TargetSearch[]): RunResult {
     machine: { cpus: 2, model: 'x', memory_mb: 1, node: 'v20', os: 'linux' },
     start_time: '',
     end_time: '',
-    variants: searches.map((s) => capacityVariant(s, SETTINGS, FLOOR)!),
+    variants: searches.map((s) => capacityVariant(s, SETTINGS, FLOOR, floorEnd)!),
     capacity_search: { order: searches.map((s) => s.target.name), skipped: [{ name: 'portkey', target: 'portkey', unavailable: 'not installed' }] },
   };
 }
@@ -104,4 +108,39 @@ test('a rig that saturates before the target breaks: "≥ N (rig-limited)"; a ta
   assert.match(renderConsole(r), /≥ 400 \(rig-limited\)/);
   assert.match(renderMarkdown(r), /## Curve[\s\S]*### portkey/);
   assert.ok(r.variants[0].notes!.some((n) => /lower bound \(rig-limited\)/.test(n)));
+});
+
+test('the chart draws untrusted steps apart from the line; the HTML report renders them', async (t) => {
+  const rigged = search(target('nginx', 'nginx'), (r) => ({ p99: 1, rig: r >= 800 }));
+  const r = resultOf([rigged]);
+  const chart = capacityChart(r);
+  const k = chart.rate[0].indexOf(800);
+  assert.ok(k >= 0);
+  assert.equal(chart.p99[0][k], null, 'an untrusted step is off the line');
+  assert.equal(chart.untrusted[0][k], 1);
+  assert.ok(chart.rate[0].every((x, i) => (x < 800 ? chart.p99[0][i] === 1 && chart.untrusted[0][i] === null : true)));
+  const html = renderHtml(r);
+  assert.match(html, /rings: steps the rig could not drive/);
+  const skip = chromiumSkipReason();
+  if (skip) return t.skip(skip);
+  const page = await renderInChromium(html);
+  assert.deepEqual(page.errors, []);
+  const drawn = page.canvases.find(([id]) => id === 'chart-capacity');
+  assert.ok(drawn && drawn[1] > 0 && drawn[2] > 0, JSON.stringify(page.canvases));
+});
+
+test('a re-measured break shows its runs in the curve and a note; the floor’s drift is a note', () => {
+  // 10 ms: the first run at 200 req/s is spoiled (40 ms) while 400 keeps it; the truth breaks at 800
+  const s = search(target('reference', 'reference'), (rate, run) => ({ p99: rate === 200 && run === 1 ? 40 : rate < 800 ? 2 : 5000 }));
+  const r = resultOf([s], { rate: 100, latency_p50_ms: 1.2, latency_p99_ms: 2.5 });
+  const c = r.variants[0].capacity!;
+  const row = c.curve.find((x) => x.offered_rate === 200)!;
+  assert.deepEqual(row.runs_over_direct_p99_ms, [40, 2, 2]);
+  assert.equal(row.over_direct_p99_ms, 2, 'the median run');
+  assert.equal(row.verdict, 'ok');
+  assert.equal(r.variants[0].gateway!.rounds, c.curve.length + 2, 'rounds count every run');
+  const f = frontierTable(r);
+  assert.ok(f.notes.some((n) => /1 doubtful break\(s\) measured again/.test(n)), f.notes.join('\n'));
+  assert.ok(f.notes.some((n) => /floor's p50 was 1 ms before the searches and 1.2 ms after/.test(n)), f.notes.join('\n'));
+  assert.match(renderMarkdown(r), /\| ok \(runs: 40\.00 \/ 2\.00 \/ 2\.00\) \|/);
 });
