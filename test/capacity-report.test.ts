@@ -3,7 +3,7 @@
 // and the frontier table's cells ("≥ N (rig-limited)", "< N", exact), as a reader sees them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newSearch, nextRate, recordStep, type StepMeasure } from '../runner/capacity/search.js';
+import { endSearch, newSearch, nextRate, recordStep, type StepMeasure } from '../runner/capacity/search.js';
 import { resolveCapacity } from '../runner/capacity/capacity-schema.js';
 import { addRun, capacityVariant, type TargetSearch } from '../runner/capacity/variants.js';
 import type { StartedTarget } from '../runner/targets/types.js';
@@ -32,10 +32,11 @@ function target(name: string, kind: StartedTarget['kind'], header?: string): Sta
 }
 
 /** A search driven to its end by a model of the target (p99 over direct, header p99, rig). */
-function search(t: StartedTarget, model: (rate: number, run: number) => { p99: number; header?: number; rig?: boolean }): TargetSearch {
+function search(t: StartedTarget, model: (rate: number, run: number) => { p99: number; header?: number; rig?: boolean }, cutAfter = Infinity): TargetSearch {
   const s: TargetSearch = { target: t, state: newSearch(SETTINGS.search), outcomes: [], runs: [] };
   const seen = new Map<number, number>();
-  for (let rate = nextRate(s.state); rate !== null; rate = nextRate(s.state)) {
+  // cutAfter: the run's time budget ends the search after that many measurements
+  for (let rate = nextRate(s.state); rate !== null; rate = s.state.measurements >= cutAfter ? (endSearch(s.state, 'max-duration'), null) : nextRate(s.state)) {
     seen.set(rate, (seen.get(rate) ?? 0) + 1);
     const m = model(rate, seen.get(rate)!);
     const measure: StepMeasure = { rate, achievedRps: rate, p99Ms: m.p99, failureRatio: 0, generatorBehind: false, rigSaturated: m.rig ?? false };
@@ -143,4 +144,18 @@ test('a re-measured break shows its runs in the curve and a note; the floor’s 
   assert.ok(f.notes.some((n) => /1 doubtful break\(s\) measured again/.test(n)), f.notes.join('\n'));
   assert.ok(f.notes.some((n) => /floor's p50 was 1 ms before the searches and 1.2 ms after/.test(n)), f.notes.join('\n'));
   assert.match(renderMarkdown(r), /\| ok \(runs: 40\.00 \/ 2\.00 \/ 2\.00\) \|/);
+});
+
+test('a search the time budget cut below a rig limit is still "≥ N (rig-limited)" at the top, and says the budget ended it', () => {
+  // 10 ms breaks above 200 req/s, the rig gives out at 800: 100, 200, 400, 800 (rig), then the cut
+  const cut = search(target('nginx', 'nginx'), (r) => ({ p99: r > 200 ? 50 : 2, rig: r >= 800 }), 4);
+  assert.equal(cut.state.growthStop, 'rig');
+  const r = resultOf([cut]);
+  const c = r.variants[0].capacity!;
+  assert.equal(c.stop_reason, 'max-duration');
+  assert.equal(c.rig_limited, true);
+  const f = frontierTable(r);
+  assert.equal(f.rows.find((x) => x[0].startsWith('p99 ≤ 100 ms'))![1], '≥ 400 (rig-limited)');
+  assert.equal(f.rows.find((x) => x[0].startsWith('p99 ≤ 10 ms'))![1], '200');
+  assert.deepEqual(f.rows.find((x) => x[0] === 'search ended by'), ['search ended by', 'max-duration (rig-limited)']);
 });

@@ -231,6 +231,9 @@ export function stepOf(runs: StepMeasure[], o: SearchOptions): MeasuredStep {
 
 /** Ends a search from outside (the run's time budget is spent): nothing more is measured. */
 export function endSearch(state: SearchState, why: StopReason): void {
+  // the climb's own end, if its top step already broke (nextRate would have read it next)
+  const top = state.climbTop === null ? undefined : state.steps[state.climbTop];
+  if (state.growthStop === null && top && top.verdict !== 'ok') state.growthStop = top.verdict;
   if (!state.done) state.done = why;
   state.repeat = null;
 }

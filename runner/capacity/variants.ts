@@ -35,7 +35,7 @@ function headerFrontier(t: TargetSearch, c: CapacitySettings): CapacityFrontierP
   const rows = t.outcomes.map((o) => o.row.header_p99_ms);
   if (rows.length === 0 || rows.some((h) => h === null)) return null;
   const steps = t.state.steps.map((s, i) => ({ ...s, p99Ms: rows[i]! }));
-  return frontierOf(steps, c.search, t.state.done ?? 'max-steps');
+  return frontierOf(steps, c.search, t.state.growthStop ?? t.state.done ?? 'max-steps');
 }
 
 /** The index of the step at the highest SLO's frontier (the highest rate that kept any SLO). */
@@ -50,8 +50,11 @@ export function bestStepIndex(frontier: readonly CapacityFrontierPoint[], t: Tar
 }
 
 export function capacityVariant(t: TargetSearch, c: CapacitySettings, floor: CapacityExtras['floor'], floorEnd?: CapacityExtras['floor']): VariantResult | null {
-  const stop = t.state.done ?? t.state.growthStop ?? 'max-steps';
-  const frontier = frontierOf(t.state.steps, c.search, stop);
+  // what ended the climb labels the frontiers nothing broke: a search the time budget cut while
+  // bisecting below a rig limit is still rig-limited at the top
+  const climb = t.state.growthStop ?? t.state.done ?? 'max-steps';
+  const stop = t.state.done ?? climb;
+  const frontier = frontierOf(t.state.steps, c.search, climb);
   const best = bestStepIndex(frontier, t);
   const shown = best ?? (t.outcomes.length ? 0 : null);
   if (shown === null) return null;
@@ -69,7 +72,7 @@ export function capacityVariant(t: TargetSearch, c: CapacitySettings, floor: Cap
     curve,
     best_step: best,
     stop_reason: stop,
-    rig_limited: rigLimited(stop),
+    rig_limited: rigLimited(climb),
     cores_per_1k_rps: coresPer1kRps(cpu),
     peak_rss_mb: local && peak > 0 ? Math.round((peak / (1024 * 1024)) * 10) / 10 : null,
     floor,
@@ -80,7 +83,7 @@ export function capacityVariant(t: TargetSearch, c: CapacitySettings, floor: Cap
   const rigWhy = rigReasons(o.rig);
   const reasons = [...o.result.unreliable_reasons, ...rigWhy];
   const notes = best === null ? ['no trusted step kept any SLO: the figures shown are those of the first step'] : [];
-  if (capacity.rig_limited) notes.push(`the search ended because the ${stop === 'rig' ? 'machine saturated' : 'generator fell behind'}: the top frontier is a lower bound (rig-limited)`);
+  if (capacity.rig_limited) notes.push(`the climb ended because the ${climb === 'rig' ? 'machine saturated' : 'generator fell behind'}: the top frontier is a lower bound (rig-limited)`);
   return {
     ...o.result,
     name: t.target.name,
