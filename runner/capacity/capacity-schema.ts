@@ -28,7 +28,7 @@ export const capacitySchema = z
       .meta({ description: 'a break that bounds a frontier is measured again when a higher rate kept that SLO or its p99 is within this fraction above the SLO, and a third time if the two disagree: the median counts (default 0.5; null: never)' }),
     step_warmup: duration.optional().meta({ description: 'unmeasured load before each step (default 1s)' }),
     max_steps: posInt.optional().meta({ description: 'measurements per target at most, re-measurements included (default 12)' }),
-    max_duration: duration.optional().meta({ description: 'no step starts after this much of the run (every search then ends with max-duration); default: no limit' }),
+    max_duration: duration.optional().meta({ description: 'no step starts once the run (from its start, the targets’ start-up included) has lasted this long; every search then ends with max-duration (default: no limit)' }),
     on_saturation: z
       .enum(['stop', 'note'], { error: 'expected stop or note' })
       .optional()

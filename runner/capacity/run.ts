@@ -61,13 +61,12 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
 
     const searches: TargetSearch[] = started.map((target) => ({ target, state: newSearch(c.search), outcomes: [], runs: [] }));
     opts.log(`capacity: ${started.length} target(s), steps of ${c.stepMs / 1000} s or ${c.minSamples} requests (≤ ${c.maxStepMs / 1000} s) +${c.stepWarmupMs / 1000} s warm-up, at most ${c.search.maxSteps} each`);
-    const began = Date.now();
     for (let turn = 1; !stop.signal.aborted; turn++) {
       let measured = 0;
       for (const t of searches) {
         if (stop.signal.aborted) break;
-        // the time budget: a step never starts late (the searches end where they are)
-        if (c.maxDurationMs !== null && Date.now() - began >= c.maxDurationMs) endSearch(t.state, 'max-duration');
+        // the time budget, from the run's start: no step starts late (the searches end where they are)
+        if (c.maxDurationMs !== null && Date.now() - start.getTime() >= c.maxDurationMs) endSearch(t.state, 'max-duration');
         const rate = nextRate(t.state);
         if (rate === null) continue;
         const again = t.state.repeat;
