@@ -49,7 +49,7 @@ test('without noise the shipped search finds every frontier within 15 % of the t
 test('with VM stalls the shipped search lands near the truth and repeats far more often than the old one', () => {
   const now = noiseStats(GATEWAYS, shipped(), MODERATE, SEEDS);
   const then = noiseStats(GATEWAYS, BEFORE, MODERATE, SEEDS);
-  // measured with these seeds: now 0.95 / 0.94 / 0.72, before 0.63 / 0.66 / 0.21 (heavy: now 0.87 pairs, before 0.58)
+  // measured with these seeds: now 0.93 / 0.92 / 0.67, before 0.63 / 0.66 / 0.21 (heavy: now 0.88 pairs, before 0.58)
   assert.ok(now.nearTruth >= 0.92, `within 15 % of the truth: ${JSON.stringify(now)}`);
   assert.ok(now.pairsAgree >= 0.9, `two runs agree per SLO: ${JSON.stringify(now)}`);
   assert.ok(now.targetsAgree >= 0.65, `two runs agree on all 5 SLOs: ${JSON.stringify(now)}`);
@@ -61,9 +61,9 @@ test('with VM stalls the shipped search lands near the truth and repeats far mor
   assert.ok(heavy.pairsAgree - heavyThen.pairsAgree >= 0.2, `${JSON.stringify(heavy)} vs ${JSON.stringify(heavyThen)}`);
 });
 
-test('the shipped search fits its time budget: four targets of mean length within max_duration', () => {
+test('the shipped search fits its time budget: four targets of mean length within max_duration, less 30 s of start-up', () => {
   const c = loadScenario(join(ROOT, 'scenarios', 'capacity.yaml'), {}).capacity!;
   const s = noiseStats(GATEWAYS, shipped(), MODERATE, SEEDS);
-  // the fourth target of the scenario is `direct`, no slower than these
-  assert.ok(4 * s.meanSeconds <= c.maxDurationMs! / 1000 + 30, `mean ${s.meanSeconds.toFixed(0)} s a target`);
+  // the fourth target of the scenario is `direct`, no slower than these; measured: 70 s a target
+  assert.ok(4 * s.meanSeconds <= c.maxDurationMs! / 1000 - 30, `mean ${s.meanSeconds.toFixed(0)} s a target`);
 });

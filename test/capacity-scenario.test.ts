@@ -48,7 +48,7 @@ test('capacity: the repeatability settings — their defaults, null to switch co
   const d = parseScenario(`${TARGETS}capacity: {}\n`, 'x.yaml', {}).scenario!.capacity!;
   assert.equal(d.minSamples, 1500);
   assert.equal(d.maxStepMs, 10_000);
-  assert.equal(d.search.confirmMargin, 0.5);
+  assert.equal(d.search.confirmMargin, 0.25);
   assert.equal(d.maxDurationMs, null);
   const set = parseScenario(`${TARGETS}capacity:\n  min_samples: 800\n  max_step: 4s\n  confirm_margin: null\n  max_duration: 330s\n`, 'x.yaml', {}).scenario!.capacity!;
   assert.equal(set.minSamples, 800);

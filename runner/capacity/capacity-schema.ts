@@ -25,7 +25,7 @@ export const capacitySchema = z
     confirm_margin: z
       .union([z.number({ error: 'expected a fraction >= 0, or null' }).min(0, { error: 'expected a fraction >= 0, or null' }), z.null()])
       .optional()
-      .meta({ description: 'a break that bounds a frontier is measured again when a higher rate kept that SLO or its p99 is within this fraction above the SLO, and a third time if the two disagree: the median counts (default 0.5; null: never)' }),
+      .meta({ description: 'a break that bounds a frontier is measured again when a higher rate kept that SLO or its p99 is within this fraction above the SLO, and a third time if the two disagree: the median counts (default 0.25; null: never)' }),
     step_warmup: duration.optional().meta({ description: 'unmeasured load before each step (default 1s)' }),
     max_steps: posInt.optional().meta({ description: 'measurements per target at most, re-measurements included (default 12)' }),
     max_duration: duration.optional().meta({ description: 'no step starts once the run (from its start, the targets’ start-up included) has lasted this long; every search then ends with max-duration (default: no limit)' }),
@@ -63,7 +63,7 @@ export function resolveCapacity(c: CapacityInput): CapacitySettings {
       resolution: c.resolution ?? 0.1,
       maxFailureRatio: c.max_failure_ratio ?? 0.01,
       maxSteps: c.max_steps ?? 12,
-      confirmMargin: c.confirm_margin === undefined ? 0.5 : c.confirm_margin,
+      confirmMargin: c.confirm_margin === undefined ? 0.25 : c.confirm_margin,
     },
     stepMs: parseDurationMs(c.step ?? '5s'),
     minSamples: c.min_samples ?? 1500,
