@@ -172,7 +172,7 @@ export interface CapacityFrontierPoint {
   offered_rate: number | null;
   /** `exact`: a higher rate broke it (within the resolution); `lower-bound`: the search ended first (≥); `none` */
   kind: 'exact' | 'lower-bound' | 'none';
-  /** what ended the climb for this SLO: slo, failures, generator, rig, max-rate, max-steps */
+  /** what ended the climb for this SLO: slo, failures, generator, rig, max-rate, max-steps, max-duration */
   limited_by: string;
   /** the lowest offered rate that broke it, when one did */
   broken_at: number | null;
@@ -197,6 +197,11 @@ export interface CapacityStep {
   verdict: string;
   /** why a generator/rig verdict was given, in plain words */
   reasons?: string[];
+  /** measured length of the step, ms (long enough for the scenario's min_samples at its rate) */
+  step_ms?: number;
+  /** a doubtful break measured again: every measurement's p99 over direct, in order; the row
+   *  carries the median one's figures */
+  runs_over_direct_p99_ms?: number[];
 }
 
 /**
@@ -210,7 +215,7 @@ export interface CapacityExtras {
   curve: CapacityStep[];
   /** index into curve of the step whose figures the variant carries; null when no step was trusted */
   best_step: number | null;
-  /** slo, failures, generator, rig, max-rate, max-steps */
+  /** slo, failures, generator, rig, max-rate, max-steps, max-duration */
   stop_reason: string;
   /** the rig (generator or machine), not the target, ended the search: the top frontier is a lower bound */
   rig_limited: boolean;
@@ -219,6 +224,8 @@ export interface CapacityExtras {
   peak_rss_mb: number | null;
   /** the rig floor the SLO figures are taken over: the same load straight to the upstream */
   floor: { rate: number; latency_p50_ms: number; latency_p99_ms: number };
+  /** the same floor measured again after the searches: how far the rig drifted meanwhile */
+  floor_end?: { rate: number; latency_p50_ms: number; latency_p99_ms: number };
   step_ms: number;
   step_warmup_ms: number;
 }

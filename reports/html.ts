@@ -160,6 +160,11 @@ const CLIENT = String.raw`
     C.targets.forEach(function (v, i) {
       ser.push({ label: v + ' p99', stroke: COLORS[i % 12], width: 1.5, spanGaps: true });
       dat.push(xs.map(function (x) { return at(C.rate[i], C.p99[i], x); }));
+      // steps the rig could not drive (generator or machine verdict): hollow rings off the line
+      if (C.untrusted && C.untrusted[i].some(function (y) { return y != null; })) {
+        ser.push({ label: v + ' untrusted (rig)', stroke: COLORS[i % 12], width: 0, points: { show: true, size: 10, width: 2, fill: '#fff' }, spanGaps: false });
+        dat.push(xs.map(function (x) { return at(C.rate[i], C.untrusted[i], x); }));
+      }
       var fr = C.frontier[i].map(function (p) { return p[0]; }), fy = C.frontier[i].map(function (p) { return p[1]; });
       ser.push({ label: v + ' frontier', stroke: COLORS[i % 12], width: 0, points: { show: true, size: 11, fill: COLORS[i % 12] }, spanGaps: false });
       dat.push(xs.map(function (x) { return at(fr, fy, x); }));
@@ -168,7 +173,7 @@ const CLIENT = String.raw`
       ser.push({ label: 'SLO ' + slo + ' ms', stroke: '#888', width: 1, dash: [4, 4], points: { show: false } });
       dat.push(xs.map(function () { return slo; }));
     });
-    make('chart-capacity', 'p99 over direct against offered rate (ms and req/s, log; dashed: the SLOs; dots: each SLO\u2019s frontier)', ser, dat, { scales: { x: { time: false, distr: 3 }, y: { distr: 3 } }, axes: [{ label: 'offered req/s' }, { label: 'ms' }] });
+    make('chart-capacity', 'p99 over direct against offered rate (ms and req/s, log; dashed: the SLOs; dots: each SLO\u2019s frontier; rings: steps the rig could not drive, untrusted)', ser, dat, { scales: { x: { time: false, distr: 3 }, y: { distr: 3 } }, axes: [{ label: 'offered req/s' }, { label: 'ms' }] });
   }
   document.body.setAttribute('data-charts-drawn', String(drawn));
 })();

@@ -43,3 +43,19 @@ test('capacity: defaults, and upstream.concurrency becomes --concurrency', () =>
   assert.ok(!upstreamArgs(plain.upstream, 'fixed:1').includes('--concurrency'));
   assert.match(parseScenario('upstream:\n  concurrency: -1\n', 'x.yaml', {}).problems.join('\n'), /^upstream\.concurrency: expected an integer >= 0/m);
 });
+
+test('capacity: the repeatability settings — their defaults, null to switch confirmation off, bad values with their paths', () => {
+  const d = parseScenario(`${TARGETS}capacity: {}\n`, 'x.yaml', {}).scenario!.capacity!;
+  assert.equal(d.minSamples, 1500);
+  assert.equal(d.maxStepMs, 10_000);
+  assert.equal(d.search.confirmMargin, 0.25);
+  assert.equal(d.maxDurationMs, null);
+  const set = parseScenario(`${TARGETS}capacity:\n  min_samples: 800\n  max_step: 4s\n  confirm_margin: null\n  max_duration: 330s\n`, 'x.yaml', {}).scenario!.capacity!;
+  assert.equal(set.minSamples, 800);
+  assert.equal(set.maxStepMs, 4000);
+  assert.equal(set.search.confirmMargin, null);
+  assert.equal(set.maxDurationMs, 330_000);
+  const bad = parseScenario(`${TARGETS}capacity:\n  min_samples: 0\n  max_step: later\n  confirm_margin: -1\n  max_duration: x\n`, 'x.yaml', {});
+  const p = bad.problems.join('\n');
+  for (const path of ['capacity.min_samples', 'capacity.max_step', 'capacity.confirm_margin', 'capacity.max_duration']) assert.match(p, new RegExp(`^${path.replace(/\./g, '\\.')}: `, 'm'), `${path} in:\n${p}`);
+});

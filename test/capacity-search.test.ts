@@ -2,7 +2,8 @@
 // a service capacity, one that fails beyond it, and rigs that give out before the gateway does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newSearch, nextRate, recordStep, DEFAULT_SLOS_MS, type SearchOptions, type SearchState, type StepMeasure } from '../runner/capacity/search.js';
+import { endSearch, newSearch, nextRate, recordStep, stepOf, DEFAULT_SLOS_MS, type SearchOptions, type SearchState, type StepMeasure } from '../runner/capacity/search.js';
+import { stepLengthMs } from '../runner/capacity/capacity-schema.js';
 import { coresPer1kRps, frontierOf, rigLimited } from '../runner/capacity/frontier.js';
 
 const OPTIONS: SearchOptions = {
@@ -132,4 +133,89 @@ test('the search refuses options that cannot terminate', () => {
 test('cores per 1,000 RPS follow from CPU µs per request', () => {
   assert.equal(coresPer1kRps(250), 0.25);
   assert.equal(coresPer1kRps(null), null);
+});
+
+// A doubtful break is measured again: the model answers per measurement, so a spike can hit
+// one run of a rate and not the next.
+function driveRuns(model: (rate: number, run: number) => Partial<StepMeasure>, options: Partial<SearchOptions> = {}): SearchState {
+  const state = newSearch({ ...OPTIONS, ...options });
+  const seen = new Map<number, number>();
+  for (let rate = nextRate(state); rate !== null; rate = nextRate(state)) {
+    const run = (seen.get(rate) ?? 0) + 1;
+    seen.set(rate, run);
+    recordStep(state, { rate, achievedRps: rate, p99Ms: 0.2, failureRatio: 0, generatorBehind: false, rigSaturated: false, ...model(rate, run) });
+  }
+  return state;
+}
+
+// the true 5 ms frontier is 1,000 req/s (p99 3 ms below it, 7 ms above), the queue explodes at 4,000
+const knee = (rate: number) => (rate >= 4_000 ? 5_000 : rate > 1_000 ? 7 : 3);
+const at5 = (s: SearchState) => frontierOf(s.steps, s.options, s.done!).find((p) => p.slo_ms === 5)!;
+
+test('a one-off stall at a rate below the frontier holds it down for good without confirmation, not with it', () => {
+  // the first run at 200 req/s is spoiled (p99 40 ms); a higher rate then keeps 5 ms
+  const spiked = (rate: number, run: number) => ({ p99Ms: rate === 200 && run === 1 ? 40 : knee(rate) });
+  const blind = driveRuns(spiked, { confirmMargin: null });
+  assert.ok(at5(blind).offered_rate! <= 200, `without confirmation the spike bounds the frontier: ${at5(blind).offered_rate}`);
+  const s = driveRuns(spiked, { confirmMargin: 0.5 });
+  nearBelow(at5(s).offered_rate, 1_000.5);
+  const step = s.steps.find((x) => x.rate === 200)!;
+  assert.deepEqual(step.runs.map((r) => r.p99Ms), [40, 3, 3], 'the two runs disagreed on 5 ms: a third decided');
+  assert.equal(step.p99Ms, 3, 'the median run');
+  assert.equal(step.verdict, 'ok');
+  assert.equal(s.measurements, s.steps.reduce((n, x) => n + x.runs.length, 0), 'every run counts');
+});
+
+test('a close break is confirmed by a second run that agrees (no third); a far break above every kept rate is not re-measured', () => {
+  const s = driveRuns((rate) => ({ p99Ms: knee(rate) }), { confirmMargin: 0.5, slosMs: [5, 100] });
+  // 8 ms is within 50 % of 5 ms: each new lowest break of 5 ms is measured twice
+  for (const x of s.steps) {
+    if (x.p99Ms === 7 && x.rate === at5(s).broken_at) assert.equal(x.runs.length, 2, `${x.rate}`);
+    if (x.p99Ms === 5_000) assert.equal(x.runs.length, 1, 'a queue explosion is no close call');
+    assert.ok(x.runs.length <= 2);
+  }
+  nearBelow(at5(s).offered_rate, 1_000.5);
+});
+
+test('a break that ended the climb and is overturned lets the climb go on', () => {
+  // the first run at 800 req/s breaks 100 ms by a little (120 ms); the truth breaks it at 4,000
+  const s = driveRuns((rate, run) => ({ p99Ms: rate === 800 && run === 1 ? 120 : knee(rate) }), { confirmMargin: 0.5 });
+  assert.equal(s.done, 'slo');
+  const top = frontierOf(s.steps, s.options, s.done!).at(-1)!;
+  nearBelow(top.offered_rate, 4_000);
+  assert.equal(s.steps.find((x) => x.rate === 800)!.verdict, 'ok');
+});
+
+test('re-measurements count against the step limit; a search ended from outside measures nothing more', () => {
+  const s = driveRuns((rate, run) => ({ p99Ms: rate === 200 && run === 1 ? 40 : knee(rate) }), { confirmMargin: 0.5, maxSteps: 6 });
+  assert.equal(s.measurements, 6);
+  assert.ok(s.steps.length < 6);
+  assert.equal(s.done, 'max-steps');
+  const t = newSearch({ ...OPTIONS, confirmMargin: 0.5 });
+  assert.equal(nextRate(t), OPTIONS.startRate);
+  recordStep(t, { rate: OPTIONS.startRate, achievedRps: 50, p99Ms: 6, failureRatio: 0, generatorBehind: false, rigSaturated: false });
+  assert.equal(nextRate(t), OPTIONS.startRate, 'a close break at the start rate is measured again');
+  endSearch(t, 'max-duration');
+  assert.equal(nextRate(t), null);
+  assert.equal(t.done, 'max-duration');
+  assert.equal(t.repeat, null);
+});
+
+test('a step is judged on its median run, failures counting as the worst, untrusted if any run was', () => {
+  const base: StepMeasure = { rate: 100, achievedRps: 100, p99Ms: 1, failureRatio: 0, generatorBehind: false, rigSaturated: false };
+  const o = newSearch({ ...OPTIONS }).options;
+  assert.equal(stepOf([{ ...base, p99Ms: 9 }, { ...base, p99Ms: 2 }], o).p99Ms, 9, 'the upper of two');
+  assert.equal(stepOf([{ ...base, p99Ms: 9 }, { ...base, p99Ms: 2 }, { ...base, p99Ms: 3 }], o).p99Ms, 3);
+  const f = stepOf([{ ...base, p99Ms: 0.5, failureRatio: 0.5 }, { ...base, p99Ms: 2 }, { ...base, p99Ms: 3 }], o);
+  assert.equal(f.p99Ms, 3);
+  assert.equal(f.pick, 2);
+  assert.equal(stepOf([{ ...base }, { ...base, rigSaturated: true }, { ...base }], o).verdict, 'rig');
+});
+
+test('a step lasts long enough for min_samples at its rate, between step and max_step', () => {
+  const c = { stepMs: 3000, minSamples: 1500, maxStepMs: 6000 };
+  assert.equal(stepLengthMs(c, 200), 6000, '7.5 s capped at 6 s');
+  assert.equal(stepLengthMs(c, 400), 3750);
+  assert.equal(stepLengthMs(c, 2000), 3000, 'never below step');
+  assert.equal(stepLengthMs({ ...c, minSamples: 0 }, 200), 3000);
 });

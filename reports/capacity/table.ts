@@ -11,6 +11,8 @@ export interface FrontierTable {
 }
 
 const RIG = new Set(['rig', 'generator']);
+/** step verdicts the search did not trust: the rig, not the target, set their figures */
+const UNTRUSTED = RIG;
 
 /** One frontier cell: "850", "≥ 850 (rig-limited)", "≥ 850 (max-rate)", "< 50" (even the first rate broke it). */
 export function frontierCell(p: CapacityFrontierPoint | undefined, startRate: number | null): string {
@@ -24,6 +26,14 @@ export function frontierCell(p: CapacityFrontierPoint | undefined, startRate: nu
 
 function fmtRate(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : String(Math.round(x * 10) / 10);
+}
+
+/** "3 s" or "3–6 s": a low rate's step lasts longer, for its minimum number of requests. */
+function stepSpan(caps: readonly CapacityExtras[]): string {
+  const ms = caps.flatMap((c) => c.curve.map((x) => x.step_ms ?? c.step_ms));
+  const lo = Math.min(caps[0]!.step_ms, ...ms);
+  const hi = Math.max(lo, ...ms);
+  return lo === hi ? `${lo / 1000} s` : `${lo / 1000}–${hi / 1000} s (a low rate's step lasts for its minimum number of requests)`;
 }
 
 const num = (x: number | null, digits: number) => (x === null ? '—' : digits === 0 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
@@ -47,10 +57,13 @@ export function frontierTable(r: RunResult): FrontierTable {
   const c0 = caps[0];
   if (c0) {
     notes.push(
-      `each cell: the most requests a second the target answered while p99 stayed within the SLO, in steps of ${c0.step_ms / 1000} s (+${c0.step_warmup_ms / 1000} s warm-up), open model, coordinated omission corrected; ` +
+      `each cell: the most requests a second the target answered while p99 stayed within the SLO, in steps of ${stepSpan(caps)} (+${c0.step_warmup_ms / 1000} s warm-up), open model, coordinated omission corrected; ` +
         `"over direct" = client p99 − the rig floor's p50 (${c0.floor.latency_p50_ms} ms: the same load at ${c0.floor.rate} req/s straight to the upstream)`,
     );
     notes.push('"≥ N (rig-limited)": the generator or the machine ran out before the target did — the frontier is at least N; "< N": even the first rate broke the SLO');
+    if (c0.floor_end) notes.push(`the floor's p50 was ${c0.floor.latency_p50_ms} ms before the searches and ${c0.floor_end.latency_p50_ms} ms after (p99 ${c0.floor.latency_p99_ms} → ${c0.floor_end.latency_p99_ms} ms): a drift shifts every "over direct" figure by as much`);
+    const again = caps.reduce((n, c) => n + c.curve.filter((x) => x.runs_over_direct_p99_ms).length, 0);
+    if (again > 0) notes.push(`${again} doubtful break(s) measured again (a higher rate kept the SLO, or p99 just above it): the step's figure is the median of its runs (the curve lists them)`);
   }
   for (const s of r.capacity_search?.skipped ?? []) notes.push(`${s.name} skipped: ${s.unavailable}`);
   return { head: ['Frontier', ...ts.map((v) => v.name)], rows, notes };
@@ -79,7 +92,10 @@ export interface CapacityChart {
   targets: string[];
   /** per target, its steps sorted by offered rate */
   rate: number[][];
-  p99: number[][];
+  /** p99 of the trusted steps (null where the step was not trusted) */
+  p99: (number | null)[][];
+  /** p99 of the steps the rig could not drive (generator or machine verdict), null elsewhere: drawn apart */
+  untrusted: (number | null)[][];
   slos: number[];
   /** per target, [offered rate, p99] of each SLO's frontier point */
   frontier: [number, number][][];
@@ -92,7 +108,8 @@ export function capacityChart(r: RunResult): CapacityChart {
     targets: ts.map((v) => v.name),
     rate: sorted.map((c) => c.map((s) => s.offered_rate)),
     // a log scale has no 0: the floor of the chart is a microsecond
-    p99: sorted.map((c) => c.map((s) => Math.max(0.001, s.over_direct_p99_ms))),
+    p99: sorted.map((c) => c.map((s) => (UNTRUSTED.has(s.verdict) ? null : Math.max(0.001, s.over_direct_p99_ms)))),
+    untrusted: sorted.map((c) => c.map((s) => (UNTRUSTED.has(s.verdict) ? Math.max(0.001, s.over_direct_p99_ms) : null))),
     slos: [...new Set(ts.flatMap((v) => v.capacity!.slos_ms))].sort((a, b) => a - b),
     frontier: ts.map((v) =>
       v.capacity!.frontier.over_direct

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CapacityExtras, RunResult, VariantResult } from '../../lib/result.js';
+import type { LoadResult } from '../../loadgen/index.js';
 import { gatewayTemplate } from '../load-options.js';
 import { makeRunId, resultHead, writeResultFiles, type RunOutcome } from '../run.js';
 import type { Scenario } from '../scenario-load.js';
@@ -17,9 +18,10 @@ import * as direct from '../targets/direct.js';
 import { startTargets } from '../targets/index.js';
 import { templateModel } from '../targets/run-gateways.js';
 import type { StartedTarget } from '../targets/types.js';
-import { newSearch, nextRate, recordStep } from './search.js';
+import { endSearch, newSearch, nextRate, recordStep } from './search.js';
+import { stepLengthMs } from './capacity-schema.js';
 import { measureStep, openLoad, type StepRun } from './step.js';
-import { capacityVariant, type TargetSearch } from './variants.js';
+import { addRun, capacityVariant, type TargetSearch } from './variants.js';
 import { handleInterrupts } from '../interrupt.js';
 
 /** The floor's load lasts at most this long (it is a reference, not a search). */
@@ -53,30 +55,37 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
       if (stop.signal.aborted) break;
       await openLoad(t, floorRate, { ...run, stepMs: WARM_MS, warmupMs: 0 });
     }
-    const fl = await openLoad(straight, floorRate, { ...run, stepMs: Math.min(c.stepMs, FLOOR_MAX_MS) });
-    const floor: CapacityExtras['floor'] = { rate: floorRate, latency_p50_ms: fl.latency_ms.p50, latency_p99_ms: fl.latency_ms.p99 };
+    const floorRun = { ...run, stepMs: Math.min(c.stepMs, FLOOR_MAX_MS) };
+    const floor = floorOf(floorRate, await openLoad(straight, floorRate, floorRun));
     opts.log(`capacity: floor (straight to the upstream at ${floorRate} req/s) p50 ${floor.latency_p50_ms} ms, p99 ${floor.latency_p99_ms} ms`);
 
-    const searches: TargetSearch[] = started.map((target) => ({ target, state: newSearch(c.search), outcomes: [] }));
-    opts.log(`capacity: ${started.length} target(s), steps of ${c.stepMs / 1000} s (+${c.stepWarmupMs / 1000} s warm-up), at most ${c.search.maxSteps} each`);
+    const searches: TargetSearch[] = started.map((target) => ({ target, state: newSearch(c.search), outcomes: [], runs: [] }));
+    opts.log(`capacity: ${started.length} target(s), steps of ${c.stepMs / 1000} s or ${c.minSamples} requests (≤ ${c.maxStepMs / 1000} s) +${c.stepWarmupMs / 1000} s warm-up, at most ${c.search.maxSteps} each`);
     for (let turn = 1; !stop.signal.aborted; turn++) {
       let measured = 0;
       for (const t of searches) {
         if (stop.signal.aborted) break;
+        // the time budget, from the run's start: no step starts late (the searches end where they are)
+        if (c.maxDurationMs !== null && Date.now() - start.getTime() >= c.maxDurationMs) endSearch(t.state, 'max-duration');
         const rate = nextRate(t.state);
         if (rate === null) continue;
-        const o = await measureStep(t.target, rate, floor.latency_p50_ms, run);
+        const again = t.state.repeat;
+        const o = await measureStep(t.target, rate, floor.latency_p50_ms, { ...run, stepMs: stepLengthMs(c, rate) });
         if (stop.signal.aborted) break; // a cut step is no measurement
         const step = recordStep(t.state, o.measure);
-        t.outcomes.push(o);
+        addRun(t, again, step, o);
         measured++;
-        opts.log(`capacity ${t.target.name} step ${turn}: ${rate} req/s offered, ${o.row.achieved_rps} answered, p99 ${o.row.latency_p99_ms} ms (${o.row.over_direct_p99_ms} over direct): ${step.verdict}`);
+        const which = again === null ? '' : ` (again, ${step.runs.length} of 3: median ${step.p99Ms} ms)`;
+        opts.log(`capacity ${t.target.name} step ${turn}: ${rate} req/s offered for ${o.row.step_ms! / 1000} s, ${o.row.achieved_rps} answered, p99 ${o.row.latency_p99_ms} ms (${o.row.over_direct_p99_ms} over direct)${which}: ${step.verdict}`);
       }
       if (measured === 0) break;
     }
     for (const t of searches) if (t.state.done) opts.log(`capacity ${t.target.name}: stopped (${t.state.done})`);
+    // the floor again: the SLO figures all subtract the first one, so its drift is reported
+    const floorEnd = stop.signal.aborted ? undefined : floorOf(floorRate, await openLoad(straight, floorRate, floorRun));
+    if (floorEnd) opts.log(`capacity: floor at the end p50 ${floorEnd.latency_p50_ms} ms (${round3(floorEnd.latency_p50_ms - floor.latency_p50_ms)} ms from the start), p99 ${floorEnd.latency_p99_ms} ms`);
 
-    const variants = searches.map((t) => capacityVariant(t, c, floor)).filter((v): v is VariantResult => v !== null);
+    const variants = searches.map((t) => capacityVariant(t, c, floor, floorEnd)).filter((v): v is VariantResult => v !== null);
     const result: RunResult = {
       ...resultHead(s.file, runId, start, stop.interrupted()),
       variants,
@@ -90,4 +99,10 @@ export async function runCapacityScenario(s: Scenario, opts: { out?: string; log
     await rm(tmpDir, { recursive: true, force: true });
     stop.dispose();
   }
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function floorOf(rate: number, r: LoadResult): CapacityExtras['floor'] {
+  return { rate, latency_p50_ms: r.latency_ms.p50, latency_p99_ms: r.latency_ms.p99 };
 }

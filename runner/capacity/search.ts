@@ -6,6 +6,15 @@
 // It is a state machine, not a loop that calls the measurement, so that the driver can let
 // targets take turns between steps (target A's step 3, B's step 3, …) and the machine's drift
 // falls on all of them alike, and so that tests can drive it with a synthetic gateway.
+//
+// One noisy step must not decide a frontier for good: on a VM a single stall (steal) of a few
+// tens of ms puts ~1 % of a short step's requests over a 5 or 10 ms SLO. So a break that bounds
+// an SLO's frontier and is doubtful — a higher rate kept that SLO (non-monotone), or its p99 is
+// within `confirmMargin` above the SLO — is measured again at the same rate, and a third time if
+// the two disagree: the step's figure is then the median of the three, so it takes two unlucky
+// measurements of three to hold a frontier down. Pooling the measurements (adding histograms)
+// was tried and lost: one long stall still spoils twice the requests' p99
+// (docs/experiments/capacity-repeatability.md; test/capacity-noise.test.ts keeps the figure).
 
 /** What one measured step at one offered rate says; the driver fills it from a load run. */
 export interface StepMeasure {
@@ -26,7 +35,7 @@ export interface StepMeasure {
 export type StepVerdict = 'ok' | 'slo' | 'failures' | 'generator' | 'rig';
 
 /** Why the search ended. `rig` and `generator` mean the frontier is a lower bound. */
-export type StopReason = 'slo' | 'failures' | 'generator' | 'rig' | 'max-rate' | 'max-steps';
+export type StopReason = 'slo' | 'failures' | 'generator' | 'rig' | 'max-rate' | 'max-steps' | 'max-duration';
 
 export interface SearchOptions {
   /** SLOs on p99, ms, ascending (default 1, 5, 10, 50, 100) */
@@ -41,19 +50,37 @@ export interface SearchOptions {
   resolution: number;
   /** a step whose failure ratio exceeds this broke every SLO */
   maxFailureRatio: number;
-  /** hard bound on the number of steps */
+  /** hard bound on the number of measurements (a re-measured step counts twice) */
   maxSteps: number;
+  /**
+   * Re-measure a once-measured break that bounds an SLO's frontier when a higher rate kept that
+   * SLO, or when its p99 ≤ SLO × (1 + confirmMargin); a third time when the two disagree on it.
+   * null or absent: never (every step measured once).
+   */
+  confirmMargin?: number | null;
 }
 
 export const DEFAULT_SLOS_MS = [1, 5, 10, 50, 100] as const;
 
+/** A step: its figures are those of its median measurement (the upper one of two). */
 export interface MeasuredStep extends StepMeasure {
   verdict: StepVerdict;
+  /** every measurement of this rate, in order (1 to 3) */
+  runs: StepMeasure[];
+  /** index into runs of the measurement whose figures the step carries */
+  pick: number;
 }
 
 export interface SearchState {
   readonly options: SearchOptions;
+  /** one per distinct offered rate, in the order first measured */
   readonly steps: MeasuredStep[];
+  /** measurements taken (re-measurements included): what maxSteps bounds */
+  measurements: number;
+  /** index into steps of the step the last nextRate() asked to measure again; null: a new rate */
+  repeat: number | null;
+  /** index into steps of the climb's highest step (the last one the growth measured) */
+  climbTop: number | null;
   /** set when growth ended; the search may still bisect brackets below it */
   growthStop: StopReason | null;
   /** set when nothing more is measured */
@@ -64,7 +91,7 @@ export function newSearch(options: SearchOptions): SearchState {
   const slos = [...options.slosMs].sort((a, b) => a - b);
   if (slos.length === 0) throw new RangeError('capacity search: at least one SLO');
   if (!(options.startRate > 0) || !(options.growth > 1) || !(options.resolution > 0)) throw new RangeError('capacity search: startRate > 0, growth > 1, resolution > 0');
-  return { options: { ...options, slosMs: slos }, steps: [], growthStop: null, done: null };
+  return { options: { ...options, slosMs: slos }, steps: [], measurements: 0, repeat: null, climbTop: null, growthStop: null, done: null };
 }
 
 /** The verdict of a step against the highest SLO; untrusted steps say why they are untrusted. */
@@ -98,12 +125,50 @@ export function bracketOf(steps: readonly MeasuredStep[], slo: number, o: Search
   return { lo, hi };
 }
 
+/**
+ * The step to measure again before going on, or null. Only a trusted step that is the lowest
+ * break of some SLO matters (it bounds that SLO's frontier); it is measured again when, measured
+ * once, it is doubtful — a higher rate kept that SLO (a non-monotone curve: one of the two is
+ * noise, and a stall only makes p99 worse), or its p99 lies within the margin above the SLO — and
+ * a third time when its two measurements disagree on that SLO. The lowest such rate first.
+ */
+export function doubtfulStep(state: SearchState): number | null {
+  const o = state.options;
+  const margin = o.confirmMargin;
+  if (margin === null || margin === undefined) return null;
+  let best: number | null = null;
+  for (const slo of o.slosMs) {
+    const { hi } = bracketOf(state.steps, slo, o);
+    if (hi === null) continue;
+    const i = state.steps.findIndex((s) => s.rate === hi && trusted(s));
+    const s = state.steps[i]!;
+    let doubt = false;
+    if (s.runs.length === 1) {
+      const keptAbove = state.steps.some((x) => x.rate > hi && withinSlo(x, slo, o));
+      const close = s.failureRatio <= o.maxFailureRatio && s.p99Ms <= slo * (1 + margin);
+      doubt = keptAbove || close;
+    } else if (s.runs.length === 2) {
+      doubt = s.runs.some((r) => keeps(r, slo, o));
+    }
+    if (doubt && (best === null || s.rate < state.steps[best]!.rate)) best = i;
+  }
+  return best;
+}
+
+const keeps = (m: StepMeasure, slo: number, o: SearchOptions): boolean => m.failureRatio <= o.maxFailureRatio && m.p99Ms <= slo;
+
 /** The rate to measure next, or null when the search is over (then `state.done` says why). */
 export function nextRate(state: SearchState): number | null {
   const o = state.options;
+  state.repeat = null;
   if (state.done) return null;
-  if (state.steps.length >= o.maxSteps) return finish(state, state.growthStop ?? 'max-steps');
-  const last = state.steps[state.steps.length - 1];
+  if (state.measurements >= o.maxSteps) return finish(state, state.growthStop ?? 'max-steps');
+  const again = doubtfulStep(state);
+  if (again !== null) {
+    state.repeat = again;
+    return state.steps[again]!.rate;
+  }
+  const last = state.climbTop === null ? undefined : state.steps[state.climbTop];
   if (state.growthStop === null) {
     if (!last) return o.startRate;
     if (last.verdict === 'ok') {
@@ -130,11 +195,47 @@ export function nextRate(state: SearchState): number | null {
   return finish(state, state.growthStop ?? 'max-steps');
 }
 
-/** Records the measurement of the rate nextRate() returned. */
+/**
+ * Records the measurement of the rate nextRate() returned: a new step, or, when nextRate() asked
+ * for a re-measurement (`state.repeat`), one more run of that step, which is judged again on its
+ * median run.
+ */
 export function recordStep(state: SearchState, m: StepMeasure): MeasuredStep {
-  const step: MeasuredStep = { ...m, verdict: verdictOf(m, state.options) };
+  state.measurements++;
+  const i = state.repeat;
+  state.repeat = null;
+  if (i !== null) {
+    const step = stepOf([...state.steps[i]!.runs, m], state.options);
+    state.steps[i] = step;
+    // the climb stopped on this step: judged again, it may go on
+    if (i === state.climbTop && state.growthStop !== 'max-rate') state.growthStop = null;
+    return step;
+  }
+  const step = stepOf([m], state.options);
   state.steps.push(step);
+  if (state.growthStop === null) state.climbTop = state.steps.length - 1;
   return step;
+}
+
+/**
+ * A step from its runs: the figures of the median run by p99 (the upper of two: the safe side),
+ * a run over the failure bound counting as the worst; untrusted if any run was (the rig's rule).
+ */
+export function stepOf(runs: StepMeasure[], o: SearchOptions): MeasuredStep {
+  const badness = (r: StepMeasure) => (r.failureRatio > o.maxFailureRatio ? Infinity : r.p99Ms);
+  const order = runs.map((_r, k) => k).sort((a, b) => badness(runs[a]!) - badness(runs[b]!) || a - b);
+  const pick = order[Math.floor(order.length / 2)]!;
+  const m: StepMeasure = { ...runs[pick]!, generatorBehind: runs.some((r) => r.generatorBehind), rigSaturated: runs.some((r) => r.rigSaturated) };
+  return { ...m, verdict: verdictOf(m, o), runs, pick };
+}
+
+/** Ends a search from outside (the run's time budget is spent): nothing more is measured. */
+export function endSearch(state: SearchState, why: StopReason): void {
+  // the climb's own end, if its top step already broke (nextRate would have read it next)
+  const top = state.climbTop === null ? undefined : state.steps[state.climbTop];
+  if (state.growthStop === null && top && top.verdict !== 'ok') state.growthStop = top.verdict;
+  if (!state.done) state.done = why;
+  state.repeat = null;
 }
 
 function finish(state: SearchState, why: StopReason): null {

@@ -122,6 +122,7 @@ export async function measureStep(target: StartedTarget, rate: number, floorP50M
       cpu_us_per_req: own?.us_per_req ?? null,
       rss_mb: target.pids.length && peakRss > 0 ? Math.round((peakRss / (1024 * 1024)) * 10) / 10 : null,
       ...(generatorBehind || rigWhy.length ? { reasons: [...reasons, ...rigWhy] } : {}),
+      step_ms: o.stepMs,
     },
     result,
     rig: rigSection,
