@@ -159,3 +159,16 @@ test('a search the time budget cut below a rig limit is still "≥ N (rig-limite
   assert.equal(f.rows.find((x) => x[0].startsWith('p99 ≤ 10 ms'))![1], '200');
   assert.deepEqual(f.rows.find((x) => x[0] === 'search ended by'), ['search ended by', 'max-duration (rig-limited)']);
 });
+
+test('a frontier at direct\'s own (the rig\'s) is marked "(≈ direct)"; one clearly below it is the target\'s', () => {
+  // direct breaks 10 ms at ~1,000 req/s (the rig), nginx at ~950 (the rig too), reference at 400
+  const direct = search(target('direct', 'direct'), (r) => ({ p99: r <= 1000 ? 2 : 20 }));
+  const nginx = search(target('nginx', 'nginx'), (r) => ({ p99: r <= 950 ? 2 : 20 }));
+  const reference = search(target('reference', 'reference'), (r) => ({ p99: r <= 400 ? 2 : 20 }));
+  const f = frontierTable(resultOf([reference, nginx, direct]));
+  const row = f.rows.find((x) => x[0].startsWith('p99 ≤ 10 ms'))!;
+  assert.doesNotMatch(row[1], /direct/, `reference: ${row[1]}`);
+  assert.match(row[2], /^[\d,]+ \(≈ direct\)$/, `nginx: ${row[2]}`);
+  assert.doesNotMatch(row[3], /≈/, 'direct itself is not marked');
+  assert.ok(f.notes.some((n) => /"\(≈ direct\)": going direct, with no gateway, broke that SLO at about the same rate/.test(n)), f.notes.join('\n'));
+});

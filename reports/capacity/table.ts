@@ -24,6 +24,13 @@ export function frontierCell(p: CapacityFrontierPoint | undefined, startRate: nu
   return `≥ ${v} (${RIG.has(p.limited_by) ? 'rig-limited' : p.limited_by})`;
 }
 
+/** A target's frontier at or above direct's exact one (within RIG_TOLERANCE): the rig's, not the target's. */
+export const RIG_TOLERANCE = 0.15;
+export function atRigFrontier(p: CapacityFrontierPoint | undefined, direct: CapacityFrontierPoint | undefined): boolean {
+  if (!p || !direct || direct.kind !== 'exact' || direct.max_rps === null || p.max_rps === null || p.kind === 'none') return false;
+  return p.max_rps >= direct.max_rps * (1 - RIG_TOLERANCE);
+}
+
 function fmtRate(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : String(Math.round(x * 10) / 10);
 }
@@ -44,7 +51,23 @@ export function frontierTable(r: RunResult): FrontierTable {
   const slos = [...new Set(caps.flatMap((c) => c.slos_ms))].sort((a, b) => a - b);
   const start = (c: CapacityExtras) => (c.curve.length ? c.curve[0].offered_rate : null);
   const rows: string[][] = [];
-  for (const slo of slos) rows.push([`p99 ≤ ${slo} ms over direct (req/s)`, ...caps.map((c) => frontierCell(c.frontier.over_direct.find((p) => p.slo_ms === slo), start(c)))]);
+  // direct (no gateway) has a frontier of its own at low SLOs: the rig's. A target that reaches
+  // it carries at least the rig's rate there — a figure about the rig, not the target
+  const direct = ts.find((v) => v.settings.target === 'direct')?.capacity;
+  let onRig = 0;
+  for (const slo of slos) {
+    const d = direct?.frontier.over_direct.find((p) => p.slo_ms === slo);
+    rows.push([
+      `p99 ≤ ${slo} ms over direct (req/s)`,
+      ...caps.map((c) => {
+        const p = c.frontier.over_direct.find((x) => x.slo_ms === slo);
+        const cell = frontierCell(p, start(c));
+        if (c === direct || !atRigFrontier(p, d)) return cell;
+        onRig++;
+        return `${cell} (≈ direct)`;
+      }),
+    ]);
+  }
   if (caps.some((c) => c.frontier.header)) {
     for (const slo of slos) rows.push([`own header p99 ≤ ${slo} ms (req/s)`, ...caps.map((c) => (c.frontier.header ? frontierCell(c.frontier.header.find((p) => p.slo_ms === slo), start(c)) : '—'))]);
   }
@@ -61,6 +84,9 @@ export function frontierTable(r: RunResult): FrontierTable {
         `"over direct" = client p99 − the rig floor's p50 (${c0.floor.latency_p50_ms} ms: the same load at ${c0.floor.rate} req/s straight to the upstream)`,
     );
     notes.push('"≥ N (rig-limited)": the generator or the machine ran out before the target did — the frontier is at least N; "< N": even the first rate broke the SLO');
+    if (onRig > 0) {
+      notes.push(`"(≈ direct)": going direct, with no gateway, broke that SLO at about the same rate (within ${Math.round(RIG_TOLERANCE * 100)} %): the cell is the rig's own frontier (generator, loopback, upstream), which the target reached — its own is at least that; it moves between runs with the machine, not with the target`);
+    }
     if (c0.floor_end) notes.push(`the floor's p50 was ${c0.floor.latency_p50_ms} ms before the searches and ${c0.floor_end.latency_p50_ms} ms after (p99 ${c0.floor.latency_p99_ms} → ${c0.floor_end.latency_p99_ms} ms): a drift shifts every "over direct" figure by as much`);
     const again = caps.reduce((n, c) => n + c.curve.filter((x) => x.runs_over_direct_p99_ms).length, 0);
     if (again > 0) notes.push(`${again} doubtful break(s) measured again (a higher rate kept the SLO, or p99 just above it): the step's figure is the median of its runs (the curve lists them)`);
