@@ -4,7 +4,7 @@
 // the SLO ended it; the result must be one `bench report` reads, and its HTML must draw the
 // frontier chart. Quiet: a generator starved by a neighbouring test file would end the search
 // on itself (`generator`), honestly, and the test would say nothing about the search.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,16 +35,21 @@ capacity:
   on_saturation: note
 `;
 
-test('bench run finds the fake upstream’s service capacity as the 100 ms frontier, stopped by the SLO', { timeout: 120_000 }, async (t) => {
+/** `bench run` of a scenario given as text, in a temp dir removed after the test; exit 0 asserted. */
+async function runCapacity(t: TestContext, yaml: string): Promise<{ out: Awaited<ReturnType<typeof runBench>>; dir: string; r: RunResult }> {
   const dir = mkdtempSync(join(tmpdir(), 'gb-capacity-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'capacity.yaml');
-  writeFileSync(file, SCENARIO);
+  writeFileSync(file, yaml);
   const out = await runBench(['run', file, '--out', join(dir, 'out')]);
   assert.equal(out.code, 0, out.stderr);
+  return { out, dir, r: JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')) as RunResult };
+}
+
+test('bench run finds the fake upstream’s service capacity as the 100 ms frontier, stopped by the SLO', { timeout: 120_000 }, async (t) => {
+  const { out, dir, r } = await runCapacity(t, SCENARIO);
   assert.match(out.stdout, /Capacity frontier/);
   assert.match(out.stdout, /p99 ≤ 100 ms over direct/);
-  const r = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')) as RunResult;
   assert.equal(r.schema, 'gatebench/result@1');
   assert.deepEqual(r.capacity_search?.order, ['direct']);
   const c = r.variants[0].capacity!;
@@ -103,15 +108,9 @@ capacity:
 `;
 
 test('bench run searches the reference at 2 instances: both serve, the upstream’s capacity is its 100 ms frontier', { timeout: 120_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gb-capacity-x2-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'capacity.yaml');
-  writeFileSync(file, INSTANCES);
-  const out = await runBench(['run', file, '--out', join(dir, 'out')]);
-  assert.equal(out.code, 0, out.stderr);
+  const { out, r } = await runCapacity(t, INSTANCES);
   const logged = out.stdout + out.stderr;
   assert.match(logged, /target reference-x2: http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+\//, 'two instances, two URLs');
-  const r = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')) as RunResult;
   const v = r.variants.find((x) => x.name === 'reference-x2')!;
   assert.ok(v?.capacity, JSON.stringify(r.capacity_search));
   const c = v.capacity;
