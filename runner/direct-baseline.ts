@@ -10,7 +10,7 @@ import { decode, percentilesOf, startLoad } from '../loadgen/index.js';
 import { newHistogram } from '../lib/measure.js';
 import { loadOptionsFor } from './load-options.js';
 import type { Scenario } from './scenario-load.js';
-import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerOverhead } from './targets/ledger-overhead.js';
+import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerCursor, type LedgerOverhead } from './targets/ledger-overhead.js';
 
 /** What the halves add up: histograms, so the merged percentiles are exact. */
 export interface DirectAcc {
@@ -29,12 +29,12 @@ export function emptyDirect(): DirectAcc {
  * One half of the baseline into `acc`. The caller resets the upstream's counters after the first
  * half (these requests are no gateway's) and runs the second after reading them.
  */
-export async function runDirectHalf(acc: DirectAcc, s: Scenario, users: number, upstreamUrl: string, key: string, signal: AbortSignal, log: (m: string) => void, which: string, slice?: { durationMs: number; warmupMs: number }): Promise<void> {
+export async function runDirectHalf(acc: DirectAcc, s: Scenario, users: number, upstreamUrl: string, key: string, signal: AbortSignal, log: (m: string) => void, which: string, slice?: { durationMs: number; warmupMs: number }, cursor?: LedgerCursor): Promise<void> {
   if (signal.aborted) return;
   // an interleaved run gives the baseline a slice of every round instead of two halves
   const plan = slice ?? directPlan(s.load.durationMs, s.warmup.durationMs);
   log(`direct baseline (${which}): the same load straight to the upstream, warm-up ${plan.warmupMs / 1000} s, measured ${plan.durationMs / 1000} s`);
-  const seq = (await fetchLedger(upstreamUrl)).next;
+  const seq = (await fetchLedger(upstreamUrl, cursor?.next ?? 0)).next;
   const opts = loadOptionsFor(s, users, [new URL(upstreamUrl).origin], key, signal, false);
   const run = startLoad({ ...opts, durationMs: plan.durationMs, warmupMs: plan.warmupMs, requestTimesCapacity: 500_000 });
   const r = await run.result;
@@ -44,7 +44,9 @@ export async function runDirectHalf(acc: DirectAcc, s: Scenario, users: number, 
   acc.requests += r.requests;
   acc.failures += failureCount(r.failures);
   acc.latency.add(decode(r.histograms.latency));
-  if (times) ledgerOverhead(times, (await fetchLedger(upstreamUrl, seq)).entries, acc.ledger);
+  const page = await fetchLedger(upstreamUrl, seq);
+  if (cursor) cursor.next = page.next;
+  if (times) ledgerOverhead(times, page.entries, acc.ledger);
 }
 
 const pick = (p: { p50: number; p95: number; p99: number; mean: number }) => ({ p50: p.p50, p95: p.p95, p99: p.p99, mean: p.mean });

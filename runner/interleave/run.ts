@@ -18,6 +18,7 @@ import type { Plan } from '../run.js';
 import { startPostgres, type PostgresHandle } from '../services/postgres.js';
 import type { Registry } from '../services/registry.js';
 import { startUpstream, type UpstreamHandle } from '../services/upstream.js';
+import type { LedgerCursor } from '../targets/ledger-overhead.js';
 import { integrityOf } from '../variant.js';
 import { interleavePlan, rampMs, roundOrder } from './plan.js';
 import { loadSlot, startSlot, type Slot } from './slot.js';
@@ -47,6 +48,7 @@ export async function runInterleaved(plan: Plan, c: InterleaveContext): Promise<
   const layout = interleavePlan(s.load.durationMs, s.compare);
   const postgres = new Map<string, PostgresHandle>();
   const upstreams = new Map<string, UpstreamHandle>();
+  const cursors = new Map<UpstreamHandle, LedgerCursor>();
   const slots: Slot[] = [];
   c.log(`interleaved: ${plan.variants.length} variants side by side, ${layout.rounds} round(s) of ${layout.roundMs / 1000} s each (every variant's proxy stays up)`);
   for (let i = 0; i < plan.variants.length && !c.signal.aborted; i++) {
@@ -55,8 +57,11 @@ export async function runInterleaved(plan: Plan, c: InterleaveContext): Promise<
     let pg = postgres.get(v.settings.database);
     if (!pg) postgres.set(v.settings.database, (pg = await startPostgres(c.registry, v.settings.database, c.log)));
     let up = upstreams.get(v.settings.latency);
-    if (!up) upstreams.set(v.settings.latency, (up = await startUpstream(c.registry, s.upstream, v.settings.latency, c.log)));
-    slots.push(await startSlot(v, i, { scenario: s, registry: c.registry, upstream: up, postgres: pg, redisPlan: plan.redis[i], runId: c.runId, dir: c.dir, signal: c.signal, log: c.log }));
+    if (!up) {
+      upstreams.set(v.settings.latency, (up = await startUpstream(c.registry, s.upstream, v.settings.latency, c.log)));
+      cursors.set(up, { next: 0 });
+    }
+    slots.push(await startSlot(v, i, { scenario: s, registry: c.registry, upstream: up, postgres: pg, redisPlan: plan.redis[i], runId: c.runId, dir: c.dir, signal: c.signal, log: c.log, ledger: cursors.get(up)! }));
   }
   const ramp = (slot: Slot) => rampMs(loadModel(s, slot.v.settings.users));
   const groups = new Map<string, DirectGroup>();
@@ -84,7 +89,7 @@ export async function runInterleaved(plan: Plan, c: InterleaveContext): Promise<
     for (const g of groups.values()) {
       // as long as a variant's slice: the floor each variant is read against sees as much noise
       const slice = { durationMs: layout.roundMs, warmupMs: rampMs(loadModel(s, g.users)) };
-      await runDirectHalf(g.acc, s, g.users, g.upstream.url, g.key, c.signal, c.log, `round ${r + 1}`, slice);
+      await runDirectHalf(g.acc, s, g.users, g.upstream.url, g.key, c.signal, c.log, `round ${r + 1}`, slice, cursors.get(g.upstream));
     }
   }
 

@@ -16,10 +16,13 @@ import { startRedis, type RedisHandle } from '../services/redis.js';
 import { modelRequests } from '../services/upstream.js';
 import { rigComponents } from '../rig-components.js';
 import type { VariantContext } from '../variant.js';
-import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerOverhead } from '../targets/ledger-overhead.js';
+import { emptyOverhead, fetchLedger, ledgerOverhead, type LedgerCursor, type LedgerOverhead } from '../targets/ledger-overhead.js';
 
 /** What a sequential variant gets, less what only it uses (its index, progress, shard, …). */
-export type SlotContext = Pick<VariantContext, 'scenario' | 'registry' | 'upstream' | 'postgres' | 'redisPlan' | 'runId' | 'dir' | 'signal' | 'log'>;
+export type SlotContext = Pick<VariantContext, 'scenario' | 'registry' | 'upstream' | 'postgres' | 'redisPlan' | 'runId' | 'dir' | 'signal' | 'log'> & {
+  /** where this upstream's ledger was last read to (shared by every reader of that upstream) */
+  ledger: LedgerCursor;
+};
 
 export interface Slot {
   v: Variant;
@@ -90,7 +93,8 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 export async function loadSlot(slot: Slot, round: number | null, durationMs: number, rampMs: number): Promise<void> {
   const { ctx, v } = slot;
   const before = await ctx.upstream.stats();
-  const seq = (await fetchLedger(ctx.upstream.url)).next;
+  // what came since the last reader (nothing, or a direct slice) is not this variant's
+  const seq = (await fetchLedger(ctx.upstream.url, ctx.ledger.next)).next;
   const cpu0 = sampleProcesses([slot.proxy.pid]);
   const opts = loadOptionsFor(ctx.scenario, v.settings.users, slot.proxy.urls, slot.key, ctx.signal, false);
   if (round !== null) slot.rig.resume();
@@ -107,6 +111,7 @@ export async function loadSlot(slot: Slot, round: number | null, durationMs: num
   slot.peakRss = Math.max(slot.peakRss, cpu0.rssBytes, cpu1.rssBytes);
   const after = await ctx.upstream.stats();
   const page = await fetchLedger(ctx.upstream.url, seq);
+  ctx.ledger.next = page.next;
   slot.upstreamRequests += modelRequests(after) - modelRequests(before);
   slot.hangs += (after.byStatus.hang ?? 0) - (before.byStatus.hang ?? 0);
   for (const e of page.entries) {

@@ -96,6 +96,15 @@ export interface LedgerFetch {
   dropped: number;
 }
 
+/**
+ * A reader's place in a long-lived upstream's ledger: runs that load it again and again (an
+ * interleaved matrix's slices) read on from here instead of paging the whole ledger through
+ * to learn where it ends.
+ */
+export interface LedgerCursor {
+  next: number;
+}
+
 /** Pages through the fake upstream's ledger from `after` to its end. */
 export async function fetchLedger(upstreamUrl: string, after = 0, pageSize = 10_000): Promise<LedgerFetch> {
   const origin = new URL(upstreamUrl).origin;
