@@ -83,9 +83,8 @@ export function pairedChange(a: VariantResult, b: VariantResult): PairedChange |
 
 const pctOf = (r: number) => change(1, r);
 
-/** "p99 371 → 109 ms (−71%, 95% CI −80%…−60%); no measurable difference in RPS, CPU (6 rounds)". */
+/** "p99 371 → 109 ms (−71% paired, 99% CI −80%…−60%); no measurable difference in RPS, CPU (6 paired rounds)". */
 export function describePaired(p: PairedChange): string {
-  const fmt = new Map(FIGURES.map((f) => [f.label, f.fmt]));
   const real = p.figures.filter((f) => f.measurable);
   const none = p.figures.filter((f) => !f.measurable).map((f) => f.label);
   const conf = Math.round(PAIRED_CONFIDENCE * 100);
@@ -95,7 +94,7 @@ export function describePaired(p: PairedChange): string {
     return `no measurable difference at this length (${p.rounds} paired rounds${hint})`;
   }
   const parts = real.map((f) => {
-    const show = fmt.get(f.label)!;
+    const show = FIGURES.find((x) => x.label === f.label)!.fmt;
     return `${f.label} ${show(f.from)} → ${show(f.to)} (${pctOf(f.ratio)} paired, ${conf}% CI ${pctOf(f.low)}…${pctOf(f.high)})`;
   });
   const rest = none.length ? `; no measurable difference in ${none.join(', ')}` : '';
